@@ -1,0 +1,7 @@
+"""Allow ``python -m hookflo``."""
+
+import sys
+
+from hookflo.main import main
+
+sys.exit(main())

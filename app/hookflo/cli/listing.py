@@ -1,0 +1,137 @@
+"""``hookflo events`` and ``hookflo attempts``: what was stored and refused."""
+
+import argparse
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from hookflo.cli.environment import Env
+from hookflo.cli.status import ExitStatus
+from hookflo.core.store import Attempt, Store, StoredEvent
+
+
+def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    """Add the ``events`` and ``attempts`` commands."""
+    events = commands.add_parser(
+        "events",
+        help="list stored events, newest first",
+        description="List verified, stored events, newest first.",
+    )
+    events.add_argument("--json", action="store_true", help="print a JSON array")
+    events.add_argument("--limit", type=_positive, default=50, help="at most N (50)")
+    events.add_argument("--type", dest="event_type", help="only events of this type")
+    events.set_defaults(handler=list_events)
+
+    attempts = commands.add_parser(
+        "attempts",
+        help="list refused requests with reason and hint",
+        description="List refused requests, newest first, with what to do.",
+    )
+    attempts.add_argument("--json", action="store_true", help="print a JSON array")
+    attempts.add_argument("--limit", type=_positive, default=50, help="at most N (50)")
+    attempts.set_defaults(handler=list_attempts)
+
+
+def list_events(args: argparse.Namespace, env: Env) -> ExitStatus:
+    """Print stored events."""
+    store = Store(env.paths.database_file)
+    try:
+        found = store.events(limit=args.limit, event_type=args.event_type)
+    finally:
+        store.close()
+    if args.json:
+        env.print(
+            json.dumps([event_json(e) for e in found], ensure_ascii=False, indent=2)
+        )
+        return ExitStatus.SUCCESS
+    if not found:
+        env.print("No events stored yet.")
+        return ExitStatus.SUCCESS
+    for event in found:
+        mark = " TEST" if event.is_test else ""
+        env.print(
+            f"{_local(event.received_at)}  {event.source:<12} {event.environment:<11} "
+            f"{event.type or '(not JSON)':<34} {event.svix_id}{mark}"
+        )
+    return ExitStatus.SUCCESS
+
+
+def list_attempts(args: argparse.Namespace, env: Env) -> ExitStatus:
+    """Print refused requests."""
+    store = Store(env.paths.database_file)
+    try:
+        found = store.attempts(limit=args.limit)
+    finally:
+        store.close()
+    if args.json:
+        env.print(
+            json.dumps([attempt_json(a) for a in found], ensure_ascii=False, indent=2)
+        )
+        return ExitStatus.SUCCESS
+    if not found:
+        env.print("No refused requests.")
+        return ExitStatus.SUCCESS
+    for attempt in found:
+        env.print(
+            f"{_local(attempt.received_at)}  {attempt.status} {attempt.reason:<20} "
+            f"{attempt.method} {attempt.path}  {attempt.message}"
+        )
+        if attempt.hint:
+            env.print(f"    {attempt.hint}")
+    return ExitStatus.SUCCESS
+
+
+def event_json(event: StoredEvent) -> dict[str, Any]:
+    """Return the JSON form of an event (the ``events --json`` contract)."""
+    return {
+        "id": event.id,
+        "svix_id": event.svix_id,
+        "source": event.source,
+        "environment": event.environment,
+        "type": event.type,
+        "received_at": _iso(event.received_at),
+        "signed_at": _iso(event.signed_at),
+        "test": event.is_test,
+        "payload_is_json": event.body_is_json,
+        "payload": event.payload(),
+    }
+
+
+def attempt_json(attempt: Attempt) -> dict[str, Any]:
+    """Return the JSON form of a refused request."""
+    return {
+        "id": attempt.id,
+        "received_at": _iso(attempt.received_at),
+        "method": attempt.method,
+        "path": attempt.path,
+        "source": attempt.source,
+        "svix_id": attempt.svix_id,
+        "status": attempt.status,
+        "reason": attempt.reason,
+        "message": attempt.message,
+        "hint": attempt.hint,
+        "body_bytes": attempt.body_bytes,
+    }
+
+
+def _dumps(rows: list[dict[str, Any]]) -> str:
+    return json.dumps(rows, ensure_ascii=False, indent=2)
+
+
+def _iso(timestamp: float) -> str:
+    moment = datetime.fromtimestamp(timestamp, tz=UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _local(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value

@@ -1,0 +1,187 @@
+"""Settings: the model and the loader for ``config.toml``.
+
+The file never holds a secret. A wrong file is refused whole with a message
+naming the file, the key and what was expected, so the app never starts half
+configured.
+"""
+
+import dataclasses
+import enum
+import logging
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from hookflo.core.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8787
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_SOURCE_NAME = "clerk"
+SOURCE_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+PATH_PATTERN = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
+
+
+class Environment(enum.StrEnum):
+    """Which Clerk instance a source belongs to."""
+
+    PRODUCTION = "production"
+    DEVELOPMENT = "development"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Source:
+    """One webhook endpoint in Clerk, served at ``path``."""
+
+    name: str
+    environment: Environment
+    path: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReceiverSettings:
+    """Where the receiver listens and how much it reads."""
+
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Config:
+    """Everything ``config.toml`` says, validated."""
+
+    receiver: ReceiverSettings
+    sources: tuple[Source, ...]
+
+    def source(self, name: str) -> Source:
+        """Return the source called ``name``.
+
+        Raises:
+            ConfigError: no such source is configured.
+        """
+        for source in self.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(repr(s.name) for s in self.sources)
+        raise ConfigError(f"Unknown source {name!r}; known sources: {known}")
+
+
+def default_path(source_name: str) -> str:
+    """Return the URL path a source is served at unless configured otherwise."""
+    return f"/webhooks/{source_name}"
+
+
+def default_config() -> Config:
+    """Return the settings used when there is no config file."""
+    clerk = Source(
+        name=DEFAULT_SOURCE_NAME,
+        environment=Environment.PRODUCTION,
+        path=default_path(DEFAULT_SOURCE_NAME),
+    )
+    return Config(receiver=ReceiverSettings(), sources=(clerk,))
+
+
+def load(config_file: Path) -> Config:
+    """Read and validate ``config_file``; return the defaults if it is absent.
+
+    Raises:
+        ConfigError: the file cannot be read or holds a wrong value.
+    """
+    try:
+        text = config_file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        logger.debug("No config file at %s; using defaults", config_file)
+        return default_config()
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"Cannot read {config_file}: {err}") from err
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{config_file}: not valid TOML: {err}") from err
+    return _Parser(config_file).parse(raw)
+
+
+class _Parser:
+    """Turns the parsed TOML into a ``Config``, naming the key of any fault."""
+
+    def __init__(self, config_file: Path) -> None:
+        self._file = config_file
+
+    def fail(self, key: str, expected: str, got: object) -> ConfigError:
+        return ConfigError(f"{self._file}: {key}: expected {expected}, got {got!r}")
+
+    def parse(self, raw: dict[str, Any]) -> Config:
+        self._no_unknown_keys("", raw, {"receiver", "sources"})
+        receiver = self._receiver(self._table(raw, "receiver"))
+        sources = self._sources(self._table(raw, "sources"))
+        return Config(receiver=receiver, sources=sources)
+
+    def _table(self, raw: dict[str, Any], key: str) -> dict[str, Any]:
+        value = raw.get(key, {})
+        if not isinstance(value, dict):
+            raise self.fail(key, "a table", value)
+        return value
+
+    def _no_unknown_keys(
+        self, prefix: str, raw: dict[str, Any], known: set[str]
+    ) -> None:
+        for key in raw:
+            if key not in known:
+                allowed = ", ".join(sorted(known))
+                raise self.fail(f"{prefix}{key}", f"one of the keys {allowed}", key)
+
+    def _receiver(self, raw: dict[str, Any]) -> ReceiverSettings:
+        self._no_unknown_keys("receiver.", raw, {"host", "port", "max_body_bytes"})
+        host = raw.get("host", DEFAULT_HOST)
+        if not isinstance(host, str) or not host.strip():
+            raise self.fail("receiver.host", "an address such as '127.0.0.1'", host)
+        port = raw.get("port", DEFAULT_PORT)
+        if not _is_int(port) or not 0 <= port <= 65535:
+            raise self.fail("receiver.port", "a port number from 0 to 65535", port)
+        limit = raw.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)
+        if not _is_int(limit) or not 1024 <= limit <= 64 * 1024 * 1024:
+            raise self.fail(
+                "receiver.max_body_bytes", "a size from 1024 to 67108864 bytes", limit
+            )
+        return ReceiverSettings(host=host.strip(), port=port, max_body_bytes=limit)
+
+    def _sources(self, raw: dict[str, Any]) -> tuple[Source, ...]:
+        if not raw:
+            return default_config().sources
+        sources = [self._source(name, value) for name, value in raw.items()]
+        seen: dict[str, str] = {}
+        for source in sources:
+            if source.path in seen:
+                raise self.fail(
+                    f"sources.{source.name}.path",
+                    f"a path not already used by source {seen[source.path]!r}",
+                    source.path,
+                )
+            seen[source.path] = source.name
+        return tuple(sources)
+
+    def _source(self, name: str, raw: object) -> Source:
+        key = f"sources.{name}"
+        if not SOURCE_NAME_PATTERN.match(name):
+            raise self.fail(
+                key, "a name of lowercase letters, digits, '-' and '_'", name
+            )
+        if not isinstance(raw, dict):
+            raise self.fail(key, "a table", raw)
+        self._no_unknown_keys(f"{key}.", raw, {"environment", "path"})
+        environment = raw.get("environment", Environment.PRODUCTION.value)
+        choices = " or ".join(repr(e.value) for e in Environment)
+        if environment not in {e.value for e in Environment}:
+            raise self.fail(f"{key}.environment", choices, environment)
+        path = raw.get("path", default_path(name))
+        if not isinstance(path, str) or not PATH_PATTERN.match(path):
+            raise self.fail(f"{key}.path", "a URL path such as '/webhooks/clerk'", path)
+        return Source(name=name, environment=Environment(environment), path=path)
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

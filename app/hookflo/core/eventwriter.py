@@ -1,0 +1,245 @@
+"""Durable writes for the receiver: one thread, group commits.
+
+Each verified event is handed to a single writer thread and the request waits
+on a future. The thread takes everything queued, writes it in one transaction
+and commits once (one fsync for the whole group), then settles the futures on
+the event loop. So no 2xx leaves before its event's commit, concurrent
+requests share the cost of a commit, and the event loop never blocks on disk.
+Refused attempts ride along in the same transactions without being waited on.
+"""
+
+import asyncio
+import dataclasses
+import enum
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from hookflo.core import store
+from hookflo.core.errors import StoreError
+
+logger = logging.getLogger(__name__)
+
+MAX_BATCH = 1024
+KEEP_ATTEMPTS = 10_000
+_PRUNE_EVERY = 500
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class NewEvent:
+    """A verified event about to be stored."""
+
+    source: str
+    svix_id: str
+    environment: str
+    type: str | None
+    received_at: float
+    signed_at: int
+    body: bytes
+    body_is_json: bool
+    is_test: bool
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class NewAttempt:
+    """A refused request about to be recorded (never with its body)."""
+
+    received_at: float
+    method: str
+    path: str
+    source: str | None
+    svix_id: str | None
+    status: int
+    reason: str
+    message: str
+    hint: str
+    body_bytes: int | None
+
+
+class Outcome(enum.Enum):
+    """What saving an event did."""
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Saved:
+    """The result of saving one event."""
+
+    outcome: Outcome
+    event_id: int
+
+
+EventListener = Callable[[int, NewEvent], None]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Job:
+    record: NewEvent | NewAttempt
+    future: "asyncio.Future[Saved] | None" = None
+
+
+_STOP = _Job(NewAttempt(0, "", "", None, None, 0, "", "", "", None))
+
+
+class EventWriter:
+    """Owns the write connection and the thread that commits in groups.
+
+    Args:
+        database_file: the SQLite file.
+        loop: the event loop whose futures the thread settles.
+
+    Attributes:
+        listeners: called on the loop, after the commit, for each new event
+            with its row id (duplicates are not reported).
+    """
+
+    def __init__(self, database_file: Path, loop: asyncio.AbstractEventLoop) -> None:
+        self._database_file = database_file
+        self._loop = loop
+        self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._attempts_since_prune = 0
+        self.listeners: list[EventListener] = []
+
+    def start(self) -> None:
+        """Open the database (migrating it) and start the writer thread.
+
+        Raises:
+            StoreError: the database cannot be opened.
+        """
+        conn = store.connect(self._database_file)
+        self._thread = threading.Thread(
+            target=self._run, args=(conn,), name="hookflo-writer", daemon=True
+        )
+        self._thread.start()
+
+    async def save_event(self, event: NewEvent) -> Saved:
+        """Store ``event`` durably; return once it is committed.
+
+        Raises:
+            StoreError: the write or the commit failed.
+        """
+        future: asyncio.Future[Saved] = self._loop.create_future()
+        self._queue.put(_Job(event, future))
+        return await future
+
+    def record_attempt(self, attempt: NewAttempt) -> None:
+        """Queue a refused request for the next commit; do not wait for it."""
+        self._queue.put(_Job(attempt))
+
+    async def close(self) -> None:
+        """Commit what is queued, then stop the thread."""
+        if self._thread is None:
+            return
+        self._queue.put(_STOP)
+        await asyncio.to_thread(self._thread.join)
+        self._thread = None
+
+    def _run(self, conn: sqlite3.Connection) -> None:
+        try:
+            while True:
+                batch = [self._queue.get()]
+                while len(batch) < MAX_BATCH:
+                    try:
+                        batch.append(self._queue.get_nowait())
+                    except queue.Empty:
+                        break
+                stop = any(job is _STOP for job in batch)
+                self._commit([job for job in batch if job is not _STOP], conn)
+                if stop:
+                    return
+        finally:
+            conn.close()
+
+    def _commit(self, batch: list[_Job], conn: sqlite3.Connection) -> None:
+        settled: list[tuple[asyncio.Future[Saved], Saved | Exception]] = []
+        new_events: list[tuple[int, NewEvent]] = []
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            for job in batch:
+                if isinstance(job.record, NewEvent):
+                    assert job.future is not None
+                    saved = _insert_event(conn, job.record)
+                    settled.append((job.future, saved))
+                    if saved.outcome is Outcome.STORED:
+                        new_events.append((saved.event_id, job.record))
+                else:
+                    _insert_attempt(conn, job.record)
+                    self._attempts_since_prune += 1
+            if self._attempts_since_prune >= _PRUNE_EVERY:
+                _prune_attempts(conn)
+                self._attempts_since_prune = 0
+            conn.execute("COMMIT")
+        except sqlite3.Error as err:
+            logger.error("Could not store %d queued records: %s", len(batch), err)
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            failure = StoreError(f"Could not store the event: {err}")
+            settled = [(job.future, failure) for job in batch if job.future]
+            new_events = []
+        self._loop.call_soon_threadsafe(self._settle, settled, new_events)
+
+    def _settle(
+        self,
+        settled: list[tuple[asyncio.Future[Saved], Saved | Exception]],
+        new_events: list[tuple[int, NewEvent]],
+    ) -> None:
+        for future, result in settled:
+            if future.done():  # the request went away; the event is stored anyway
+                continue
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+        for event_id, event in new_events:
+            for listener in self.listeners:
+                try:
+                    listener(event_id, event)
+                except Exception:
+                    logger.exception("Event listener %r failed", listener)
+
+
+def _insert_event(conn: sqlite3.Connection, event: NewEvent) -> Saved:
+    cursor = conn.execute(
+        "INSERT INTO events (source, svix_id, environment, type, received_at, "
+        "signed_at, body, body_is_json, is_test) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (source, svix_id) DO NOTHING",
+        (
+            event.source,
+            event.svix_id,
+            event.environment,
+            event.type,
+            event.received_at,
+            event.signed_at,
+            event.body,
+            event.body_is_json,
+            event.is_test,
+        ),
+    )
+    if cursor.rowcount == 1 and cursor.lastrowid is not None:
+        return Saved(Outcome.STORED, cursor.lastrowid)
+    row = conn.execute(
+        "SELECT id FROM events WHERE source = ? AND svix_id = ?",
+        (event.source, event.svix_id),
+    ).fetchone()
+    return Saved(Outcome.DUPLICATE, int(row[0]))
+
+
+def _insert_attempt(conn: sqlite3.Connection, attempt: NewAttempt) -> None:
+    conn.execute(
+        "INSERT INTO attempts (received_at, method, path, source, svix_id, status, "
+        "reason, message, hint, body_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        dataclasses.astuple(attempt),
+    )
+
+
+def _prune_attempts(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        "DELETE FROM attempts WHERE id <= (SELECT max(id) FROM attempts) - ?",
+        (KEEP_ATTEMPTS,),
+    )

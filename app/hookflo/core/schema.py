@@ -1,0 +1,53 @@
+"""The event store's schema and its migrations.
+
+Each migration is applied once, in order, inside one transaction; SQLite's
+``user_version`` records how far a database has come. Append new migrations;
+never edit one that has shipped.
+"""
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: events, refused attempts and the delivery outbox.
+    """
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        svix_id TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        type TEXT,
+        received_at REAL NOT NULL,
+        signed_at INTEGER NOT NULL,
+        body BLOB NOT NULL,
+        body_is_json INTEGER NOT NULL,
+        is_test INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (source, svix_id)
+    );
+    CREATE INDEX events_by_type ON events (type, id);
+    CREATE TABLE attempts (
+        id INTEGER PRIMARY KEY,
+        received_at REAL NOT NULL,
+        method TEXT NOT NULL,
+        path TEXT NOT NULL,
+        source TEXT,
+        svix_id TEXT,
+        status INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        message TEXT NOT NULL,
+        hint TEXT NOT NULL,
+        body_bytes INTEGER
+    );
+    CREATE TABLE deliveries (
+        id INTEGER PRIMARY KEY,
+        event_id INTEGER NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+        channel TEXT NOT NULL,
+        state TEXT NOT NULL,
+        tries INTEGER NOT NULL DEFAULT 0,
+        next_try_at REAL,
+        last_error TEXT,
+        updated_at REAL NOT NULL,
+        UNIQUE (event_id, channel)
+    );
+    CREATE INDEX deliveries_due ON deliveries (state, next_try_at);
+    """,
+)
+
+LATEST_VERSION = len(MIGRATIONS)

@@ -1,0 +1,190 @@
+"""Run the receiver and its store until asked to stop (``hookflo serve``).
+
+Qt-free: the tray app runs the same ``Server`` inside its qasync loop.
+"""
+
+import asyncio
+import errno
+import ipaddress
+import json
+import logging
+import os
+from pathlib import Path
+
+from aiohttp import web
+
+from hookflo.core.config import Config
+from hookflo.core.credentials import Credentials
+from hookflo.core.errors import UserFacingError
+from hookflo.core.eventwriter import EventWriter
+from hookflo.core.paths import Paths
+from hookflo.core.receiver import Receiver
+from hookflo.core.secretcache import SecretCache
+
+logger = logging.getLogger(__name__)
+
+SHUTDOWN_TIMEOUT_S = 5.0
+
+
+class Server:
+    """The receiver, its writer and its secrets, started and stopped together.
+
+    Attributes:
+        host: the address bound, once started.
+        port: the port bound (the real one when 0 was asked), once started.
+        writer: the durable event writer, for listeners of new events.
+    """
+
+    def __init__(
+        self,
+        paths: Paths,
+        config: Config,
+        credentials: Credentials,
+        *,
+        host: str | None = None,
+        port: int | None = None,
+    ) -> None:
+        self._paths = paths
+        self._config = config
+        self.host = host or config.receiver.host
+        self.port = config.receiver.port if port is None else port
+        self._secrets = SecretCache(credentials, config.sources)
+        self.writer = EventWriter(paths.database_file, asyncio.get_running_loop())
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def base_url(self) -> str:
+        """The receiver's local URL."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    async def start(self) -> None:
+        """Open the store, read the secrets and start listening.
+
+        Raises:
+            UserFacingError: the store cannot be opened or the port is taken.
+        """
+        self._paths.ensure()
+        self.writer.start()
+        await self._secrets.load()
+        receiver = Receiver(self._config, self.writer, self._secrets)
+        self._runner = web.AppRunner(
+            receiver.application(),
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=SHUTDOWN_TIMEOUT_S,
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        try:
+            await site.start()
+        except OSError as err:
+            await self.stop()
+            raise _bind_error(self.host, self.port, err) from err
+        self.port = _bound_port(self._runner, self.port)
+        self._write_runtime_file()
+        self._announce()
+
+    async def stop(self) -> None:
+        """Stop accepting, finish in-flight requests and close the store."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        await self.writer.close()
+        _remove_runtime_file(self._paths.runtime_file)
+        logger.info("Receiver stopped", extra={"event": "stopped"})
+
+    def _announce(self) -> None:
+        logger.info(
+            "Listening on %s",
+            self.base_url,
+            extra={
+                "event": "listening",
+                "host": self.host,
+                "port": self.port,
+                "url": self.base_url,
+            },
+        )
+        for source in self._config.sources:
+            logger.info(
+                "Source %s (%s) at %s%s",
+                source.name,
+                source.environment,
+                self.base_url,
+                source.path,
+                extra={"source": source.name},
+            )
+            try:
+                verifier = self._secrets.verifier(source.name)
+            except UserFacingError as err:
+                logger.warning("Source %s: %s", source.name, err)
+                continue
+            if not verifier.has_secret:
+                logger.warning(
+                    "Source %s has no signing secret: its deliveries are refused "
+                    "(503, Svix retries) until you run `hookflo secret set %s`",
+                    source.name,
+                    source.name,
+                )
+        if not _is_loopback(self.host):
+            logger.warning(
+                "Listening on %s, not on loopback: other machines can reach it",
+                self.host,
+            )
+
+    def _write_runtime_file(self) -> None:
+        info = {"pid": os.getpid(), "host": self.host, "port": self.port}
+        target = self._paths.runtime_file
+        partial = target.with_suffix(".tmp")
+        partial.write_text(json.dumps(info), encoding="utf-8")
+        partial.replace(target)
+
+
+def read_runtime_file(runtime_file: Path) -> tuple[str, int] | None:
+    """Return the host and port of a receiver that is running, if any."""
+    try:
+        info = json.loads(runtime_file.read_text(encoding="utf-8"))
+        pid, host, port = int(info["pid"]), str(info["host"]), int(info["port"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass  # alive, owned by someone else
+    return host, port
+
+
+def _remove_runtime_file(runtime_file: Path) -> None:
+    try:
+        info = json.loads(runtime_file.read_text(encoding="utf-8"))
+        if int(info.get("pid", -1)) == os.getpid():
+            runtime_file.unlink()
+    except (OSError, ValueError):
+        pass
+
+
+def _bound_port(runner: web.AppRunner, asked: int) -> int:
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            return int(address[1])
+    return asked
+
+
+def _bind_error(host: str, port: int, err: OSError) -> UserFacingError:
+    if err.errno == errno.EADDRINUSE:
+        return UserFacingError(
+            f"Cannot bind {host}:{port}: address in use; stop the other program, or "
+            "choose another port with --port or [receiver] port in config.toml"
+        )
+    return UserFacingError(f"Cannot bind {host}:{port}: {err.strerror or err}")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

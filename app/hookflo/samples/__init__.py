@@ -1,0 +1,1 @@
+"""Clerk-shaped sample bodies (fake data) shipped as package data."""
