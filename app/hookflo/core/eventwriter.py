@@ -78,11 +78,17 @@ EventListener = Callable[[int, NewEvent], None]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class _Flush:
+    """Marks a point in the queue: its future is settled once all before it is."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class _Job:
-    record: NewEvent | NewAttempt
+    record: NewEvent | NewAttempt | _Flush
     future: "asyncio.Future[Saved] | None" = None
 
 
+_FLUSHED = Saved(Outcome.STORED, 0)
 _STOP = _Job(NewAttempt(0, "", "", None, None, 0, "", "", "", None))
 
 
@@ -132,6 +138,12 @@ class EventWriter:
         """Queue a refused request for the next commit; do not wait for it."""
         self._queue.put(_Job(attempt))
 
+    async def flush(self) -> None:
+        """Return once everything queued so far is committed."""
+        future: asyncio.Future[Saved] = self._loop.create_future()
+        self._queue.put(_Job(_Flush(), future))
+        await future
+
     async def close(self) -> None:
         """Commit what is queued, then stop the thread."""
         if self._thread is None:
@@ -168,9 +180,11 @@ class EventWriter:
                     settled.append((job.future, saved))
                     if saved.outcome is Outcome.STORED:
                         new_events.append((saved.event_id, job.record))
-                else:
+                elif isinstance(job.record, NewAttempt):
                     _insert_attempt(conn, job.record)
                     self._attempts_since_prune += 1
+                elif job.future is not None:
+                    settled.append((job.future, _FLUSHED))
             if self._attempts_since_prune >= _PRUNE_EVERY:
                 _prune_attempts(conn)
                 self._attempts_since_prune = 0
