@@ -110,6 +110,7 @@ class EventWriter:
         self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._attempts_since_prune = 0
+        self._running = False
         self.listeners: list[EventListener] = []
 
     def start(self) -> None:
@@ -123,6 +124,7 @@ class EventWriter:
             target=self._run, args=(conn,), name="hookflo-writer", daemon=True
         )
         self._thread.start()
+        self._running = True
 
     async def save_event(self, event: NewEvent) -> Saved:
         """Store ``event`` durably; return once it is committed.
@@ -130,9 +132,7 @@ class EventWriter:
         Raises:
             StoreError: the write or the commit failed.
         """
-        future: asyncio.Future[Saved] = self._loop.create_future()
-        self._queue.put(_Job(event, future))
-        return await future
+        return await self._submit(event)
 
     def record_attempt(self, attempt: NewAttempt) -> None:
         """Queue a refused request for the next commit; do not wait for it."""
@@ -140,17 +140,35 @@ class EventWriter:
 
     async def flush(self) -> None:
         """Return once everything queued so far is committed."""
+        await self._submit(_Flush())
+
+    async def _submit(self, record: NewEvent | _Flush) -> Saved:
+        if not self._running:
+            raise StoreError("The event store is closed")
         future: asyncio.Future[Saved] = self._loop.create_future()
-        self._queue.put(_Job(_Flush(), future))
-        await future
+        self._queue.put(_Job(record, future))
+        return await future
 
     async def close(self) -> None:
         """Commit what is queued, then stop the thread."""
         if self._thread is None:
             return
+        self._running = False
         self._queue.put(_STOP)
         await asyncio.to_thread(self._thread.join)
         self._thread = None
+        self._fail_leftovers()
+
+    def _fail_leftovers(self) -> None:
+        """Fail whatever was queued after the thread stopped taking work."""
+        closed = StoreError("The event store closed before the event was stored")
+        while True:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if job.future is not None and not job.future.done():
+                job.future.set_exception(closed)
 
     def _run(self, conn: sqlite3.Connection) -> None:
         try:
@@ -162,10 +180,15 @@ class EventWriter:
                     except queue.Empty:
                         break
                 stop = any(job is _STOP for job in batch)
-                self._commit([job for job in batch if job is not _STOP], conn)
+                work = [job for job in batch if job is not _STOP]
+                try:
+                    self._commit(work, conn)
+                except RuntimeError:  # the loop is closed: nobody is waiting
+                    logger.exception("Could not report %d records", len(work))
                 if stop:
                     return
         finally:
+            self._running = False
             conn.close()
 
     def _commit(self, batch: list[_Job], conn: sqlite3.Connection) -> None:
@@ -189,11 +212,19 @@ class EventWriter:
                 _prune_attempts(conn)
                 self._attempts_since_prune = 0
             conn.execute("COMMIT")
-        except sqlite3.Error as err:
-            logger.error("Could not store %d queued records: %s", len(batch), err)
+        except Exception as err:
+            # Whatever went wrong, no request may be left waiting for ever.
+            if isinstance(err, sqlite3.Error):
+                logger.error("Could not store %d queued records: %s", len(batch), err)
+                failure = StoreError(f"Could not store the event: {err}")
+            else:
+                logger.exception("The writer failed on %d records", len(batch))
+                failure = StoreError("The event store failed unexpectedly")
             if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            failure = StoreError(f"Could not store the event: {err}")
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error as rollback_err:
+                    logger.error("Rollback failed too: %s", rollback_err)
             settled = [(job.future, failure) for job in batch if job.future]
             new_events = []
         self._loop.call_soon_threadsafe(self._settle, settled, new_events)
