@@ -13,6 +13,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from hookflo.core import alertconfig
+from hookflo.core.alertconfig import ChannelSettings, Route
 from hookflo.core.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -56,6 +58,10 @@ class Config:
 
     receiver: ReceiverSettings
     sources: tuple[Source, ...]
+    channels: ChannelSettings = dataclasses.field(default_factory=ChannelSettings)
+    routes: tuple[Route, ...] = dataclasses.field(
+        default_factory=alertconfig.default_routes
+    )
 
     def source(self, name: str) -> Source:
         """Return the source called ``name``.
@@ -115,10 +121,12 @@ class _Parser:
         return ConfigError(f"{self._file}: {key}: expected {expected}, got {got!r}")
 
     def parse(self, raw: dict[str, Any]) -> Config:
-        self._no_unknown_keys("", raw, {"receiver", "sources"})
+        self._no_unknown_keys("", raw, {"receiver", "sources", "channels", "routes"})
         receiver = self._receiver(self._table(raw, "receiver"))
         sources = self._sources(self._table(raw, "sources"))
-        return Config(receiver=receiver, sources=sources)
+        channels = alertconfig.parse_channels(self._table(raw, "channels"), self.fail)
+        routes = alertconfig.parse_routes(raw.get("routes"), self.fail)
+        return Config(receiver, sources, channels, routes)
 
     def _table(self, raw: dict[str, Any], key: str) -> dict[str, Any]:
         value = raw.get(key, {})

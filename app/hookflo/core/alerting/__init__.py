@@ -1,0 +1,1 @@
+"""From a stored event to alerts: describing, templating, routing, delivering."""

@@ -1,0 +1,1 @@
+"""Where alerts go: the desktop, Slack and email, behind one small interface."""
