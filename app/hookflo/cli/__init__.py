@@ -5,6 +5,7 @@ stderr and a non-zero exit status; only bugs show a traceback.
 """
 
 import argparse
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 
@@ -24,7 +25,13 @@ def main(argv: Sequence[str], env: Env | None = None) -> int:
     env = env or Env()
     parser = build_parser()
     try:
-        args = parser.parse_args(list(argv))
+        # argparse prints usage, errors and --version to sys.stdout/sys.stderr;
+        # send them to this run's streams instead.
+        with (
+            contextlib.redirect_stdout(env.stdout),
+            contextlib.redirect_stderr(env.stderr),
+        ):
+            args = parser.parse_args(list(argv))
     except SystemExit as exit_:
         return int(exit_.code or 0)
     handler: Handler | None = getattr(args, "handler", None)

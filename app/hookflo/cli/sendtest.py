@@ -50,8 +50,10 @@ def run(args: argparse.Namespace, env: Env) -> ExitStatus:
     request = urllib.request.Request(
         url, data=event.body, headers=event.headers, method="POST"
     )
+    # The receiver is local: never go through an http_proxy from the environment.
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
+        with opener.open(request, timeout=TIMEOUT_S) as response:
             answer = json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as err:
         raise RefusedError(_refusal_text(url, err)) from err
