@@ -5,7 +5,13 @@ import os
 
 import pytest
 
-pytest_plugins = ["tests.support.receiverfixtures"]
+pytest_plugins = [
+    "tests.support.receiverfixtures",
+    "tests.support.secretservice",
+    "tests.support.notifyserver",
+    "tests.support.fakeslack",
+    "tests.support.smtpserver",
+]
 
 
 @pytest.fixture(autouse=True)

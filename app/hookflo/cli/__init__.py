@@ -10,7 +10,14 @@ import logging
 from collections.abc import Callable, Sequence
 
 from hookflo import __version__
-from hookflo.cli import listing, secretcmd, sendtest, serve
+from hookflo.cli import (
+    deliveriescmd,
+    listing,
+    secretcmd,
+    sendtest,
+    serve,
+    testchannel,
+)
 from hookflo.cli.environment import Env
 from hookflo.cli.status import ExitStatus
 from hookflo.core import errors
@@ -57,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     serve.register(commands)
     listing.register(commands)
+    deliveriescmd.register(commands)
     sendtest.register(commands)
+    testchannel.register(commands)
     secretcmd.register(commands)
     return parser
 
@@ -67,6 +76,6 @@ def _status_of(error: errors.UserFacingError) -> ExitStatus:
         return ExitStatus.CONFIG
     if isinstance(error, errors.KeyringUnavailableError):
         return ExitStatus.KEYRING
-    if isinstance(error, sendtest.RefusedError):
+    if isinstance(error, sendtest.RefusedError | testchannel.ChannelTestError):
         return ExitStatus.REFUSED
     return ExitStatus.ERROR

@@ -18,7 +18,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         description="List verified, stored events, newest first.",
     )
     events.add_argument("--json", action="store_true", help="print a JSON array")
-    events.add_argument("--limit", type=_positive, default=50, help="at most N (50)")
+    events.add_argument("--limit", type=positive_int, default=50, help="at most N (50)")
     events.add_argument("--type", dest="event_type", help="only events of this type")
     events.set_defaults(handler=list_events)
 
@@ -28,7 +28,9 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         description="List refused requests, newest first, with what to do.",
     )
     attempts.add_argument("--json", action="store_true", help="print a JSON array")
-    attempts.add_argument("--limit", type=_positive, default=50, help="at most N (50)")
+    attempts.add_argument(
+        "--limit", type=positive_int, default=50, help="at most N (50)"
+    )
     attempts.set_defaults(handler=list_attempts)
 
 
@@ -45,12 +47,14 @@ def list_events(args: argparse.Namespace, env: Env) -> ExitStatus:
         )
         return ExitStatus.SUCCESS
     if not found:
-        env.print("No events stored yet.")
+        kind = f" of type {args.event_type}" if args.event_type else ""
+        env.print(f"No events{kind} stored yet.")
         return ExitStatus.SUCCESS
     for event in found:
         mark = " TEST" if event.is_test else ""
+        when = local_time(event.received_at)
         env.print(
-            f"{_local(event.received_at)}  {event.source:<12} {event.environment:<11} "
+            f"{when}  {event.source:<12} {event.environment:<11} "
             f"{event.type or '(not JSON)':<34} {event.svix_id}{mark}"
         )
     return ExitStatus.SUCCESS
@@ -73,7 +77,7 @@ def list_attempts(args: argparse.Namespace, env: Env) -> ExitStatus:
         return ExitStatus.SUCCESS
     for attempt in found:
         env.print(
-            f"{_local(attempt.received_at)}  {attempt.status} {attempt.reason:<20} "
+            f"{local_time(attempt.received_at)}  {attempt.status} {attempt.reason:<20} "
             f"{attempt.method} {attempt.path}  {attempt.message}"
         )
         if attempt.hint:
@@ -89,8 +93,8 @@ def event_json(event: StoredEvent) -> dict[str, Any]:
         "source": event.source,
         "environment": event.environment,
         "type": event.type,
-        "received_at": _iso(event.received_at),
-        "signed_at": _iso(event.signed_at),
+        "received_at": iso_time(event.received_at),
+        "signed_at": iso_time(event.signed_at),
         "test": event.is_test,
         "payload_is_json": event.body_is_json,
         "payload": event.payload(),
@@ -101,7 +105,7 @@ def attempt_json(attempt: Attempt) -> dict[str, Any]:
     """Return the JSON form of a refused request."""
     return {
         "id": attempt.id,
-        "received_at": _iso(attempt.received_at),
+        "received_at": iso_time(attempt.received_at),
         "method": attempt.method,
         "path": attempt.path,
         "source": attempt.source,
@@ -114,20 +118,19 @@ def attempt_json(attempt: Attempt) -> dict[str, Any]:
     }
 
 
-def _dumps(rows: list[dict[str, Any]]) -> str:
-    return json.dumps(rows, ensure_ascii=False, indent=2)
-
-
-def _iso(timestamp: float) -> str:
+def iso_time(timestamp: float) -> str:
+    """Return a UTC ISO 8601 time with milliseconds and a ``Z``."""
     moment = datetime.fromtimestamp(timestamp, tz=UTC)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _local(timestamp: float) -> str:
+def local_time(timestamp: float) -> str:
+    """Return a local time for people, to the second."""
     return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _positive(text: str) -> int:
+def positive_int(text: str) -> int:
+    """Parse a command-line number that must be 1 or more."""
     try:
         value = int(text)
     except ValueError:

@@ -3,10 +3,16 @@
 import argparse
 import getpass
 
+from hookflo.cli import channelsecretcmd
 from hookflo.cli.environment import Env
 from hookflo.cli.status import ExitStatus
-from hookflo.core import signingsecret
-from hookflo.core.credentials import Origin, signing_secret_variable
+from hookflo.core import channelsecrets, signingsecret
+from hookflo.core.credentials import (
+    Credentials,
+    Origin,
+    signing_secret_entry,
+    signing_secret_variable,
+)
 from hookflo.core.errors import SecretFormatError, UserFacingError
 
 MAX_SECRETS = 4
@@ -16,15 +22,23 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     """Add the ``secret`` command and its sub-commands."""
     parser = commands.add_parser(
         "secret",
-        help="manage signing secrets in the OS keyring",
-        description="Manage each source's Svix signing secrets in the OS keyring.",
+        help="manage secrets in the OS keyring",
+        description=(
+            "Manage the secrets HookFlo keeps in the OS keyring: each source's "
+            "Svix signing secrets, and the Slack webhook URL or bot token and the "
+            "SMTP password the alert channels use."
+        ),
     )
     actions = parser.add_subparsers(title="actions", metavar="ACTION", required=True)
 
     set_ = actions.add_parser(
-        "set", help="set a source's signing secret (prompted, or read from stdin)"
+        "set", help="set a secret (prompted without echo, or read from stdin)"
     )
-    set_.add_argument("source", help="the source name, e.g. clerk")
+    set_.add_argument(
+        "source",
+        help="a source name (e.g. clerk), or slack-webhook-url, slack-bot-token, "
+        "smtp-password",
+    )
     set_.add_argument(
         "--add",
         action="store_true",
@@ -36,7 +50,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     list_.set_defaults(handler=list_secrets)
 
     delete = actions.add_parser("delete", help="remove a source's signing secret(s)")
-    delete.add_argument("source", help="the source name")
+    delete.add_argument("source", help="a source name, or a channel secret's name")
     delete.add_argument(
         "--fingerprint", help="remove only the secret with this fingerprint"
     )
@@ -45,6 +59,9 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
 
 def set_secret(args: argparse.Namespace, env: Env) -> ExitStatus:
     """Prompt for (or read) a secret, check it and save it."""
+    channel_secret = channelsecrets.by_entry(args.source)
+    if channel_secret is not None:
+        return channelsecretcmd.set_channel_secret(channel_secret, env)
     source = env.load_config().source(args.source)
     pasted = _read_value(env, source.name)
     try:
@@ -56,8 +73,7 @@ def set_secret(args: argparse.Namespace, env: Env) -> ExitStatus:
     credentials = env.secrets()
     values = [secret]
     if args.add:
-        current = credentials.signing_secrets(source.name)
-        kept = list(current.values) if current.origin is Origin.KEYRING else []
+        kept = _stored_secrets(credentials, source.name)
         values = [v for v in kept if v != secret] + [secret]
         if len(values) > MAX_SECRETS:
             raise UserFacingError(
@@ -92,24 +108,28 @@ def list_secrets(args: argparse.Namespace, env: Env) -> ExitStatus:
             else "keyring"
         )
         env.print(f"{source.name} ({source.environment}): {labels} from {where}")
+    channelsecretcmd.list_channel_secrets(env)
     return ExitStatus.SUCCESS
 
 
 def delete_secret(args: argparse.Namespace, env: Env) -> ExitStatus:
     """Remove every secret of a source, or the one with a fingerprint."""
+    channel_secret = channelsecrets.by_entry(args.source)
+    if channel_secret is not None:
+        return channelsecretcmd.delete_channel_secret(channel_secret, env)
     source = env.load_config().source(args.source)
     credentials = env.secrets()
     if args.fingerprint is None:
-        removed = credentials.delete(f"signing-secret:{source.name}")
+        removed = credentials.delete(signing_secret_entry(source.name))
         env.print(
             f"Deleted the signing secrets of {source.name!r}."
             if removed
             else f"{source.name!r} had no signing secret in the keyring."
         )
         return ExitStatus.SUCCESS
-    current = credentials.signing_secrets(source.name)
-    kept = [v for v in current.values if _label(v) != args.fingerprint]
-    if current.origin is not Origin.KEYRING or len(kept) == len(current.values):
+    current = _stored_secrets(credentials, source.name)
+    kept = [v for v in current if _label(v) != args.fingerprint]
+    if len(kept) == len(current):
         raise UserFacingError(
             f"No keyring secret of {source.name!r} has fingerprint "
             f"{args.fingerprint!r}; `hookflo secret list` shows them"
@@ -117,9 +137,15 @@ def delete_secret(args: argparse.Namespace, env: Env) -> ExitStatus:
     if kept:
         credentials.set_signing_secrets(source.name, kept)
     else:
-        credentials.delete(f"signing-secret:{source.name}")
+        credentials.delete(signing_secret_entry(source.name))
     env.print(f"Deleted secret {args.fingerprint} of {source.name!r}.")
     return ExitStatus.SUCCESS
+
+
+def _stored_secrets(credentials: Credentials, source_name: str) -> list[str]:
+    """Return a source's secrets in the keyring, whatever the environment says."""
+    stored = credentials.get(signing_secret_entry(source_name))
+    return stored.split() if stored else []
 
 
 def _read_value(env: Env, source_name: str) -> str:

@@ -53,9 +53,10 @@ class SlackSettings:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class DesktopSettings:
-    """``[channels.desktop]``."""
+    """``[channels.desktop]``; ``explicit`` when the table is in the file."""
 
     enabled: bool = True
+    explicit: bool = False
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -106,7 +107,7 @@ def parse_channels(raw: dict[str, Any], fail: Fail) -> ChannelSettings:
         enabled = table.get("enabled", True)
         if not isinstance(enabled, bool):
             raise fail("channels.desktop.enabled", "true or false", enabled)
-        desktop = DesktopSettings(enabled=enabled)
+        desktop = DesktopSettings(enabled=enabled, explicit=True)
     slack = _slack(raw["slack"], fail) if "slack" in raw else None
     email = _email(raw["email"], fail) if "email" in raw else None
     return ChannelSettings(desktop=desktop, slack=slack, email=email)

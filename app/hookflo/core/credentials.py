@@ -21,6 +21,7 @@ from typing import TypeVar
 
 import keyring
 import keyring.backend
+import keyring.backends.null
 import keyring.errors
 
 from hookflo.core.errors import KeyringUnavailableError
@@ -29,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 SERVICE = "hookflo"
 DEFAULT_TIMEOUT_S = 10.0
-_PLAINTEXT_BACKENDS = {"PlaintextKeyring", "EncryptedKeyring", "Keyring.null"}
+_PLAINTEXT_BACKENDS = {"PlaintextKeyring", "EncryptedKeyring"}
 
 T = TypeVar("T")
 Backend = keyring.backend.KeyringBackend
@@ -137,9 +138,9 @@ class Credentials:
         try:
             ok, result = outcome.get(timeout=self._timeout)
         except queue.Empty:
-            logger.warning("Keyring %s timed out after %.0f s", action, self._timeout)
+            logger.warning("Keyring %s timed out after %g s", action, self._timeout)
             raise KeyringUnavailableError(
-                f"The keyring did not answer within {self._timeout:.0f} s; it may be "
+                f"The keyring did not answer within {self._timeout:g} s; it may be "
                 "waiting for a password prompt. Unlock it and try again"
             ) from None
         if ok:
@@ -156,9 +157,14 @@ class Credentials:
 def _safe_backend(
     chosen: keyring.backend.KeyringBackend,
 ) -> keyring.backend.KeyringBackend:
-    """Refuse backends that would write secrets to a plain file."""
+    """Refuse backends that would write secrets to a plain file or drop them."""
     candidates: list[Backend] = list(getattr(chosen, "backends", [chosen]))
-    safe = [b for b in candidates if type(b).__name__ not in _PLAINTEXT_BACKENDS]
+    safe = [
+        b
+        for b in candidates
+        if type(b).__name__ not in _PLAINTEXT_BACKENDS
+        and not isinstance(b, keyring.backends.null.Keyring)
+    ]
     if not safe:
         raise keyring.errors.NoKeyringError("only plain-file keyrings are available")
     logger.debug("Using keyring backend %s", type(safe[0]).__module__)

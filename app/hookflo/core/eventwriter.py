@@ -15,7 +15,7 @@ import logging
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from hookflo.core import store
@@ -75,6 +75,8 @@ class Saved:
 
 
 EventListener = Callable[[int, NewEvent], None]
+# Names the channels a new event is delivered to, in the event's transaction.
+Router = Callable[[NewEvent], Sequence[str]]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -100,13 +102,21 @@ class EventWriter:
         loop: the event loop whose futures the thread settles.
 
     Attributes:
+        router: names the channels each new event is delivered to; set it
+            before ``start``.
         listeners: called on the loop, after the commit, for each new event
             with its row id (duplicates are not reported).
     """
 
-    def __init__(self, database_file: Path, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self,
+        database_file: Path,
+        loop: asyncio.AbstractEventLoop,
+        router: Router | None = None,
+    ) -> None:
         self._database_file = database_file
         self._loop = loop
+        self.router = router
         self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._attempts_since_prune = 0
@@ -199,7 +209,7 @@ class EventWriter:
             for job in batch:
                 if isinstance(job.record, NewEvent):
                     assert job.future is not None
-                    saved = _insert_event(conn, job.record)
+                    saved = _insert_event(conn, job.record, self.router)
                     settled.append((job.future, saved))
                     if saved.outcome is Outcome.STORED:
                         new_events.append((saved.event_id, job.record))
@@ -249,7 +259,9 @@ class EventWriter:
                     logger.exception("Event listener %r failed", listener)
 
 
-def _insert_event(conn: sqlite3.Connection, event: NewEvent) -> Saved:
+def _insert_event(
+    conn: sqlite3.Connection, event: NewEvent, router: Router | None
+) -> Saved:
     cursor = conn.execute(
         "INSERT INTO events (source, svix_id, environment, type, received_at, "
         "signed_at, body, body_is_json, is_test) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -267,7 +279,17 @@ def _insert_event(conn: sqlite3.Connection, event: NewEvent) -> Saved:
         ),
     )
     if cursor.rowcount == 1 and cursor.lastrowid is not None:
-        return Saved(Outcome.STORED, cursor.lastrowid)
+        event_id = cursor.lastrowid
+        channels = router(event) if router is not None else ()
+        conn.executemany(
+            "INSERT INTO deliveries (event_id, channel, state, next_try_at, "
+            "updated_at, created_at) VALUES (?, ?, 'pending', ?, ?, ?)",
+            [
+                (event_id, c, event.received_at, event.received_at, event.received_at)
+                for c in channels
+            ],
+        )
+        return Saved(Outcome.STORED, event_id)
     row = conn.execute(
         "SELECT id FROM events WHERE source = ? AND svix_id = ?",
         (event.source, event.svix_id),

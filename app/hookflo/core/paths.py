@@ -28,6 +28,11 @@ class Paths:
         return self.config_dir / "config.toml"
 
     @property
+    def template_dir(self) -> Path:
+        """Where the user's own alert templates live."""
+        return self.config_dir / "templates"
+
+    @property
     def database_file(self) -> Path:
         """The SQLite event store."""
         return self.data_dir / "hookflo.sqlite3"

@@ -4,6 +4,7 @@ Used by ``hookflo send-test`` and, later, by template previews.
 """
 
 import importlib.resources
+import json
 
 _PACKAGE = "hookflo.samples"
 
@@ -28,3 +29,12 @@ def sample_body(event_type: str) -> bytes:
     if not resource.is_file():
         raise KeyError(event_type)
     return resource.read_bytes()
+
+
+def sample_payload(event_type: str) -> object:
+    """Return the parsed sample of ``event_type``.
+
+    Raises:
+        KeyError: there is no sample of that type.
+    """
+    return json.loads(sample_body(event_type))

@@ -48,6 +48,22 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX deliveries_due ON deliveries (state, next_try_at);
     """,
+    # 2: delivery bookkeeping (what the channel answered, summaries) and
+    # channels blocked by a permanent failure until their settings change.
+    """
+    ALTER TABLE deliveries ADD COLUMN created_at REAL;
+    ALTER TABLE deliveries ADD COLUMN first_try_at REAL;
+    ALTER TABLE deliveries ADD COLUMN sent_at REAL;
+    ALTER TABLE deliveries ADD COLUMN answer TEXT;
+    ALTER TABLE deliveries ADD COLUMN batch TEXT;
+    CREATE INDEX deliveries_by_event ON deliveries (event_id);
+    CREATE TABLE channel_blocks (
+        channel TEXT PRIMARY KEY,
+        reason TEXT NOT NULL,
+        settings_fingerprint TEXT NOT NULL,
+        since REAL NOT NULL
+    );
+    """,
 )
 
 LATEST_VERSION = len(MIGRATIONS)

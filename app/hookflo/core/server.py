@@ -5,18 +5,24 @@ Qt-free: the tray app runs the same ``Server`` inside its qasync loop.
 
 import asyncio
 import errno
+import functools
 import ipaddress
 import json
 import logging
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from aiohttp import web
 
+from hookflo.core.alerting import channelset, routing
+from hookflo.core.alerting.compose import TemplateComposer
+from hookflo.core.alerting.outbox import Dispatcher
+from hookflo.core.channels.base import ChannelName
 from hookflo.core.config import Config
 from hookflo.core.credentials import Credentials
 from hookflo.core.errors import UserFacingError
-from hookflo.core.eventwriter import EventWriter
+from hookflo.core.eventwriter import EventWriter, NewEvent
 from hookflo.core.paths import Paths
 from hookflo.core.receiver import Receiver
 from hookflo.core.secretcache import SecretCache
@@ -27,12 +33,15 @@ SHUTDOWN_TIMEOUT_S = 5.0
 
 
 class Server:
-    """The receiver, its writer and its secrets, started and stopped together.
+    """The receiver, its store and the alert dispatcher, run together.
 
     Attributes:
         host: the address bound, once started.
         port: the port bound (the real one when 0 was asked), once started.
         writer: the durable event writer, for listeners of new events.
+        dispatcher: sends the alerts, once started (for delivery listeners).
+        on_notification_clicked: called with an event id when the user
+            clicks a desktop notification (the GUI opens the event).
     """
 
     def __init__(
@@ -43,14 +52,20 @@ class Server:
         *,
         host: str | None = None,
         port: int | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         self._paths = paths
         self._config = config
+        self._credentials = credentials
+        self._environ = os.environ if environ is None else environ
         self.host = host or config.receiver.host
         self.port = config.receiver.port if port is None else port
         self._secrets = SecretCache(credentials, config.sources)
         self.writer = EventWriter(paths.database_file, asyncio.get_running_loop())
         self._runner: web.AppRunner | None = None
+        self._listening = False
+        self.dispatcher: Dispatcher | None = None
+        self.on_notification_clicked: Callable[[int], None] = _log_click
 
     @property
     def base_url(self) -> str:
@@ -65,7 +80,22 @@ class Server:
             UserFacingError: the store cannot be opened or the port is taken.
         """
         self._paths.ensure()
+        channel_plan = await asyncio.to_thread(
+            channelset.plan, self._config.channels, self._credentials, self._environ
+        )
+        channel_plan = await channelset.without_missing_desktop(channel_plan)
+        self.writer.router = functools.partial(
+            _route, self._config, channel_plan.active
+        )
         self.writer.start()
+        self.dispatcher = Dispatcher(
+            self._paths.database_file,
+            channelset.build(channel_plan, on_clicked=self._clicked),
+            TemplateComposer(self._paths.template_dir),
+            fingerprints=channel_plan.fingerprints(),
+        )
+        self.writer.listeners.append(lambda _id, _event: self._wake_dispatcher())
+        await self.dispatcher.start()
         await self._secrets.load()
         receiver = Receiver(self._config, self.writer, self._secrets)
         self._runner = web.AppRunner(
@@ -82,6 +112,7 @@ class Server:
             await self.stop()
             raise _bind_error(self.host, self.port, err) from err
         self.port = _bound_port(self._runner, self.port)
+        self._listening = True
         self._write_runtime_file()
         self._announce()
 
@@ -90,9 +121,21 @@ class Server:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        if self.dispatcher is not None:
+            await self.dispatcher.stop()
+            self.dispatcher = None
         await self.writer.close()
-        _remove_runtime_file(self._paths.runtime_file)
-        logger.info("Receiver stopped", extra={"event": "stopped"})
+        if self._listening:
+            self._listening = False
+            _remove_runtime_file(self._paths.runtime_file)
+            logger.info("Receiver stopped", extra={"event": "stopped"})
+
+    def _wake_dispatcher(self) -> None:
+        if self.dispatcher is not None:
+            self.dispatcher.wake()
+
+    def _clicked(self, event_id: int) -> None:
+        self.on_notification_clicked(event_id)
 
     def _announce(self) -> None:
         logger.info(
@@ -138,6 +181,21 @@ class Server:
         partial = target.with_suffix(".tmp")
         partial.write_text(json.dumps(info), encoding="utf-8")
         partial.replace(target)
+
+
+def _route(
+    config: Config, active: frozenset[ChannelName], event: NewEvent
+) -> tuple[ChannelName, ...]:
+    return routing.channels_for(
+        config.routes,
+        environment=event.environment,
+        event_type=event.type,
+        active=active,
+    )
+
+
+def _log_click(event_id: int) -> None:
+    logger.info("Notification for event %d clicked", event_id)
 
 
 def read_runtime_file(runtime_file: Path) -> tuple[str, int] | None:

@@ -18,7 +18,10 @@ MIN_KEY_BYTES = 24
 MAX_KEY_BYTES = 64
 _ASSIGNMENT = re.compile(r"^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*[=:]\s*")
 _BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
-_QUOTES = "\"'`"
+_QUOTES = "\"'`\u201c\u201d\u2018\u2019"
+_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060"))
+_TRAILING_COMMENT = re.compile(r"\s+#.*$")
+_MAX_NAME_SHOWN = 40
 
 
 def check(value: str) -> str:
@@ -40,11 +43,11 @@ def check(value: str) -> str:
             "This looks like a signature, not a signing secret: 'v1,' belongs to "
             "signatures, and the signing secret starts with 'whsec_'"
         )
-    match = _ASSIGNMENT.match(secret)
+    match = None if secret.startswith(PREFIX) else _ASSIGNMENT.match(secret)
     if match:
-        raise SecretFormatError(
-            f"Only the whsec_… value is wanted, not the {match.group(1)}= part"
-        )
+        name = match.group(1)
+        shown = f"the {name}= part" if len(name) <= _MAX_NAME_SHOWN else "a NAME="
+        raise SecretFormatError(f"Only the whsec_… value is wanted, not {shown}")
     if any(c.isspace() for c in secret):
         raise SecretFormatError(
             "The signing secret contains spaces or line breaks; paste one secret"
@@ -66,6 +69,8 @@ def decode(secret: str) -> bytes:
             of 24 to 64 bytes.
     """
     body = secret.removeprefix(PREFIX)
+    if not body:
+        raise SecretFormatError("Nothing follows 'whsec_'; copy the whole secret")
     if not _BASE64.match(body):
         raise SecretFormatError(
             "The part after 'whsec_' must be base64 (letters, digits, '+', '/'); "
@@ -93,8 +98,10 @@ def decode(secret: str) -> bytes:
 def normalise_pasted(value: str) -> tuple[str, list[str]]:
     """Tidy what people really paste, then check it.
 
-    Surrounding whitespace, one pair of surrounding quotes and a leading
-    ``NAME=`` (a line copied from an ``.env`` file) are removed.
+    Surrounding whitespace, invisible characters (a byte-order mark, zero-width
+    spaces), one pair of surrounding quotes (straight or curly) and a leading
+    ``NAME=`` with a trailing ``;`` or ``# comment`` (a line copied from an
+    ``.env`` file) are removed.
 
     Returns:
         The secret and one sentence per change made, for the user to read.
@@ -103,12 +110,17 @@ def normalise_pasted(value: str) -> tuple[str, list[str]]:
         SecretFormatError: what is left is not a well-formed secret.
     """
     notes: list[str] = []
-    secret = value.strip()
-    match = _ASSIGNMENT.match(secret)
-    if match and PREFIX in secret:
+    secret = value.translate(_INVISIBLE).strip()
+    if len(secret) != len(value.strip()):
+        notes.append("Removed invisible characters copied from a web page")
+    match = None if secret.startswith(PREFIX) else _ASSIGNMENT.match(secret)
+    if match:
         secret = secret[match.end() :].strip()
-        notes.append(f"Kept only the value after {match.group(1)}=")
-    if len(secret) >= 2 and secret[0] in _QUOTES and secret[-1] == secret[0]:
+        secret = _TRAILING_COMMENT.sub("", secret).rstrip(";").strip()
+        name = match.group(1)
+        shown = f"{name}=" if len(name) <= _MAX_NAME_SHOWN else "NAME="
+        notes.append(f"Kept only the value after {shown}")
+    if len(secret) >= 2 and secret[0] in _QUOTES and secret[-1] in _QUOTES:
         secret = secret[1:-1].strip()
         notes.append("Removed the surrounding quotes")
     return check(secret), notes

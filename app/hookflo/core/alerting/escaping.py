@@ -1,0 +1,104 @@
+"""Make text from a webhook safe to place in each channel's message parts.
+
+Every value a template substitutes (``{{ name }}``) passes through the escaper
+of the part being rendered; the text the template author wrote does not. The
+escapers also drop what a reader cannot see but a terminal, mail client or
+chat app would act on: control characters and the bidirectional overrides
+that can reverse how a name reads (U+202E and friends).
+
+Slack: ``&``, ``<`` and ``>`` become entities, which is all Slack needs to
+never read a value as a mention (``<!channel>``, ``<@U…>``, ``<#C…>``) or a
+disguised link (``<https://…|text>``); text that is already entity-encoded is
+shown as it was typed. A bare ``@here``, ``@channel`` or ``@everyone`` gets a
+word joiner after the ``@`` so it cannot ping even if someone later posts with
+``link_names`` on. The mrkdwn emphasis marks (``*``, ``_``, ``~``, `````) are
+left alone: Slack has no escape for them, at worst a name shows in bold, and
+changing them would corrupt addresses such as ``first_last@example.com``.
+"""
+
+import html
+import re
+from collections.abc import Callable, Mapping
+
+from hookflo.core.channels.base import ChannelName
+
+Escaper = Callable[[str], str]
+
+_BIDI_CONTROLS = [
+    0x061C,
+    0x200E,
+    0x200F,
+    *range(0x202A, 0x202F),
+    *range(0x2066, 0x206A),
+]
+_INVISIBLE = [0x200B, 0xFEFF]
+_LINE_BREAKS = [0x0A, 0x0B, 0x0C, 0x0D, 0x85, 0x2028, 0x2029]
+_CONTROLS = [c for c in [*range(0x20), *range(0x7F, 0xA0)] if c != 0x09]
+
+
+def _table(*, multiline: bool) -> dict[int, str | None]:
+    table: dict[int, str | None] = dict.fromkeys(_CONTROLS + _INVISIBLE)
+    table.update(dict.fromkeys(_BIDI_CONTROLS))
+    table.update(dict.fromkeys(_LINE_BREAKS, "\n" if multiline else " "))
+    table[0x09] = "\t" if multiline else " "
+    if multiline:
+        table[0x0D] = None  # CR LF becomes one line break, a lone CR none.
+    return table
+
+
+_MULTILINE = _table(multiline=True)
+_ONE_LINE = _table(multiline=False)
+# Not after a word character: ``ops@channel.example`` is an address.
+_MENTION_WORD = re.compile(
+    r"(?<![\w.+-])@(?=(?:here|channel|everyone)\b)", re.IGNORECASE
+)
+_WORD_JOINER = "\u2060"
+
+
+def clean(text: str, *, multiline: bool = True) -> str:
+    """Drop control, bidi-override and zero-width characters from ``text``.
+
+    Line breaks of any kind become newlines when ``multiline``, else spaces.
+    """
+    return text.translate(_MULTILINE if multiline else _ONE_LINE)
+
+
+def plain(text: str) -> str:
+    """Escape for plain text that may span lines (desktop body, email text)."""
+    return clean(text)
+
+
+def plain_line(text: str) -> str:
+    """Escape for plain text on one line (a desktop title)."""
+    return clean(text, multiline=False)
+
+
+def header(text: str) -> str:
+    """Escape for an email header value: one line, no control characters."""
+    return " ".join(clean(text, multiline=False).split())
+
+
+def html_text(text: str) -> str:
+    """Escape for HTML element content and attribute values."""
+    return html.escape(clean(text), quote=True)
+
+
+def slack_mrkdwn(text: str) -> str:
+    """Escape for Slack ``text`` and mrkdwn fields."""
+    text = clean(text)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MENTION_WORD.sub("@" + _WORD_JOINER, text)
+
+
+PART_ESCAPERS: Mapping[ChannelName, Mapping[str, Escaper]] = {
+    ChannelName.DESKTOP: {"title": plain_line, "body": plain},
+    ChannelName.SLACK: {"text": slack_mrkdwn, "mrkdwn": slack_mrkdwn},
+    ChannelName.EMAIL: {
+        "subject": header,
+        "text": plain,
+        "html": html_text,
+        "reply_to_name": header,
+        "reply_to_address": header,
+    },
+}
+"""The parts of each channel's message and how values are escaped in each."""

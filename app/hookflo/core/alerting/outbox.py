@@ -1,0 +1,332 @@
+"""The dispatcher: sends what the outbox holds, one independent lane per channel.
+
+Each channel gets its own task, so a slow or failing channel never delays
+another. A lane takes the deliveries that are due, asks its ``Pacer`` whether
+to send one now, wait, or send a summary of a burst, records durably that a
+send starts, sends, and records the outcome:
+
+- success: ``sent``, with what the channel answered;
+- temporary failure: ``retrying`` with an exponential, jittered delay (at
+  least what the far end asked for in ``Retry-After``), until the policy gives
+  up; a rate limit pauses the whole lane;
+- permanent failure: ``failed`` with the reason, and the channel is blocked
+  (its other deliveries wait) until its settings change or someone runs
+  ``hookflo retry``, so bad credentials are tried once, not once per event.
+
+A crash between a send and its record leaves the row in ``sending``; the next
+start sends it again (at-least-once; email keeps the same Message-ID so the
+repeat can be recognised). See ``outboxstore`` for the states.
+"""
+
+import asyncio
+import concurrent.futures
+import dataclasses
+import functools
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+from hookflo.core.alerting.outboxstore import Delivery, OutboxStore
+from hookflo.core.alerting.pacing import POLICIES, Pacer, Policy
+from hookflo.core.channels.base import (
+    Alert,
+    Channel,
+    ChannelName,
+    DeliveryError,
+    SendReceipt,
+)
+from hookflo.core.logs import ALERT
+from hookflo.core.tasks import spawn
+
+logger = logging.getLogger(__name__)
+
+POLL_S = 2.0
+SEND_TIMEOUT_S = 60.0
+STOP_GRACE_S = 5.0
+
+T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Composed:
+    """An alert ready to send, and a template problem to show, if any."""
+
+    alert: Alert
+    problem: str | None = None
+
+
+class Composer(Protocol):
+    """Renders deliveries into alerts (runs in the outbox's worker thread)."""
+
+    def single(
+        self, channel: ChannelName, delivery: Delivery, outbox: OutboxStore
+    ) -> Composed:
+        """Return the alert about one event."""
+        ...
+
+    def summary(
+        self, channel: ChannelName, deliveries: Sequence[Delivery], outbox: OutboxStore
+    ) -> Composed:
+        """Return one alert about a burst of events."""
+        ...
+
+
+ChangeListener = Callable[[Sequence[int]], None]
+
+
+class Dispatcher:
+    """Runs the lanes; ``wake`` after new deliveries are committed.
+
+    Args:
+        database_file: the store holding the outbox.
+        channels: the channels that are set up, by name.
+        composer: turns deliveries into alerts.
+        fingerprints: a digest of each channel's settings, so a block set by a
+            permanent failure lifts when the settings change.
+        policies: pacing and retry rules per channel.
+        clock: wall-clock seconds (tests may replace it).
+
+    Attributes:
+        listeners: called on the loop with the ids of deliveries that changed.
+    """
+
+    def __init__(
+        self,
+        database_file: Path,
+        channels: Mapping[ChannelName, Channel],
+        composer: Composer,
+        *,
+        fingerprints: Mapping[ChannelName, str] | None = None,
+        policies: Mapping[ChannelName, Policy] = POLICIES,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._database_file = database_file
+        self._channels = dict(channels)
+        self._composer = composer
+        self._fingerprints = {c.value: "" for c in channels} | {
+            c.value: f for c, f in (fingerprints or {}).items()
+        }
+        self._policies = policies
+        self._clock = clock
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="hookflo-outbox"
+        )
+        self._outbox: OutboxStore | None = None
+        self._wakes = {name: asyncio.Event() for name in self._channels}
+        self._lanes: list[asyncio.Task[None]] = []
+        self._stopping = False
+        self._stop_requested = asyncio.Event()
+        self._told: set[str] = set()
+        self.listeners: list[ChangeListener] = []
+
+    async def start(self) -> None:
+        """Open the outbox, resume interrupted sends and start the lanes."""
+        self._outbox = await self._run(OutboxStore, self._database_file)
+        await self._db(OutboxStore.recover_interrupted, self._clock())
+        await self._db(OutboxStore.clear_stale_blocks, self._fingerprints)
+        for name, channel in self._channels.items():
+            lane = spawn(self._lane(name, channel), name=f"outbox-{name}")
+            self._lanes.append(lane)
+        logger.info(
+            "Alerts go to: %s", ", ".join(self._channels) or "no channel (none set up)"
+        )
+
+    def wake(self) -> None:
+        """Look for due deliveries now (new events were stored)."""
+        for wake in self._wakes.values():
+            wake.set()
+
+    async def stop(self) -> None:
+        """Let sends under way finish (briefly), then stop and close."""
+        self._stopping = True
+        self._stop_requested.set()
+        if self._lanes:
+            _, pending = await asyncio.wait(self._lanes, timeout=STOP_GRACE_S)
+            for lane in pending:
+                lane.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        self._lanes.clear()
+        for channel in self._channels.values():
+            try:
+                await channel.close()
+            except Exception:
+                logger.exception("Closing the %s channel failed", channel.name)
+        if self._outbox is not None:
+            await self._run(self._outbox.close)
+            self._outbox = None
+        self._executor.shutdown(wait=True)
+
+    async def _lane(self, name: ChannelName, channel: Channel) -> None:
+        pacer = Pacer(self._policies[name])
+        paused_until = 0.0
+        while not self._stopping:
+            now = self._clock()
+            if now < paused_until:
+                await self._sleep(name, paused_until - now, wake_early=False)
+                continue
+            blocked, due, next_due = await self._db(
+                _lane_view, name, now, pacer.policy.summary_size
+            )
+            if blocked:
+                await self._sleep(name, POLL_S)
+                continue
+            if not due:
+                wait = POLL_S if next_due is None else min(POLL_S, next_due - now)
+                await self._sleep(name, max(wait, 0.01))
+                continue
+            plan = pacer.plan(now)
+            if plan.wait_until is not None:
+                await self._sleep(name, plan.wait_until - now, wake_early=False)
+                continue
+            batch = due if plan.summary and len(due) > 1 else due[:1]
+            retry_after = await self._send(name, channel, pacer, batch)
+            if retry_after:
+                paused_until = self._clock() + retry_after
+                logger.info("Pausing %s alerts for %.0f s", name, retry_after)
+
+    async def _send(
+        self,
+        name: ChannelName,
+        channel: Channel,
+        pacer: Pacer,
+        batch: Sequence[Delivery],
+    ) -> float | None:
+        """Send ``batch`` (one delivery or a summary); return a pause, if any."""
+        composed = await self._db(self._compose, name, batch)
+        if composed.problem and composed.problem not in self._told:
+            self._told.add(composed.problem)
+            logger.log(ALERT, "%s", composed.problem)
+        ids = [d.id for d in batch]
+        started = self._clock()
+        key = composed.alert.dedupe_key
+        await self._db(OutboxStore.mark_sending, ids, key, started)
+        try:
+            receipt = await asyncio.wait_for(
+                channel.send(composed.alert), SEND_TIMEOUT_S
+            )
+        except DeliveryError as err:
+            return await self._failed(name, pacer, batch, err)
+        except TimeoutError:
+            error = DeliveryError(
+                f"The {name} channel did not answer within {SEND_TIMEOUT_S:.0f} s",
+                permanent=False,
+            )
+            return await self._failed(name, pacer, batch, error)
+        except Exception as err:
+            logger.exception("The %s channel failed unexpectedly", name)
+            error = DeliveryError(
+                f"Unexpected {type(err).__name__} in the {name} channel",
+                permanent=False,
+            )
+            return await self._failed(name, pacer, batch, error)
+        pacer.record_send(self._clock())
+        await self._db(OutboxStore.mark_sent, ids, _answer(receipt), self._clock())
+        logger.info(
+            "Sent %s alert for %d event(s): %s",
+            name,
+            len(batch),
+            receipt.detail,
+            extra={"event": "delivered"},
+        )
+        self._changed(ids)
+        return None
+
+    async def _failed(
+        self,
+        name: ChannelName,
+        pacer: Pacer,
+        batch: Sequence[Delivery],
+        error: DeliveryError,
+    ) -> float | None:
+        now = self._clock()
+        ids = [d.id for d in batch]
+        if error.permanent:
+            await self._db(OutboxStore.mark_failed, ids, error.message, now)
+            fingerprint = self._fingerprints.get(name, "")
+            await self._db(OutboxStore.block, name, error.message, fingerprint, now)
+            logger.log(
+                ALERT,
+                "%s alerts stopped: %s. Fix the settings; `hookflo retry` sends "
+                "the waiting alerts again",
+                name.capitalize(),
+                error.message,
+                extra={"event": "channel_blocked"},
+            )
+            self._changed(ids)
+            return None
+        policy = pacer.policy
+        for delivery in batch:
+            tries = delivery.tries + 1
+            first = delivery.first_try_at or now
+            if now - first >= policy.give_up_after_s:
+                reason = f"gave up after {tries} tries: {error.message}"
+                await self._db(OutboxStore.mark_failed, [delivery.id], reason, now)
+                logger.log(ALERT, "A %s alert %s", name, reason)
+                continue
+            delay = pacer.retry_delay(tries, error.retry_after)
+            next_try = now + delay
+            await self._db(
+                OutboxStore.mark_retry, [delivery.id], next_try, error.message, now
+            )
+        logger.warning(
+            "%s alert failed (%s); retrying", name.capitalize(), error.message
+        )
+        self._changed(ids)
+        return error.retry_after
+
+    def _compose(
+        self, outbox: OutboxStore, name: ChannelName, batch: Sequence[Delivery]
+    ) -> Composed:
+        if len(batch) == 1:
+            return self._composer.single(name, batch[0], outbox)
+        return self._composer.summary(name, batch, outbox)
+
+    def _changed(self, ids: Sequence[int]) -> None:
+        for listener in self.listeners:
+            try:
+                listener(ids)
+            except Exception:
+                logger.exception("Delivery listener %r failed", listener)
+
+    async def _sleep(
+        self, name: ChannelName, seconds: float, *, wake_early: bool = True
+    ) -> None:
+        wake = self._wakes[name]
+        waits = [spawn(self._stop_requested.wait(), name="outbox-stop-wait")]
+        if wake_early:
+            waits.append(spawn(wake.wait(), name="outbox-wake-wait"))
+        try:
+            await asyncio.wait(
+                waits, timeout=max(seconds, 0.0), return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+        wake.clear()
+
+    async def _db(self, work: Callable[..., T], *args: object) -> T:
+        """Run ``work(outbox, *args)`` in the outbox's worker thread."""
+        outbox = self._outbox
+        assert outbox is not None, "the dispatcher is not started"
+        return await self._run(work, outbox, *args)
+
+    async def _run(self, work: Callable[..., T], *args: object) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._executor, functools.partial(work, *args)
+        )
+
+
+def _lane_view(
+    outbox: OutboxStore, name: ChannelName, now: float, limit: int
+) -> tuple[bool, list[Delivery], float | None]:
+    if name.value in outbox.blocks():
+        return True, [], None
+    due = outbox.due(name.value, now, limit)
+    return False, due, None if due else outbox.next_due_at(name.value)
+
+
+def _answer(receipt: SendReceipt) -> str:
+    return receipt.detail[:500]

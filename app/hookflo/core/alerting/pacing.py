@@ -1,0 +1,85 @@
+"""How fast each channel may speak, how bursts collapse, and retry delays.
+
+A channel may send ``individual_limit`` messages per ``window_s``. Past that,
+waiting deliveries are held for ``hold_s`` and then go out together as one
+summary, so 50 signups in a minute give a few messages and one "and 47 more"
+instead of 50. ``min_interval_s`` spaces consecutive sends (Slack asks for
+about one message a second per channel).
+"""
+
+import collections
+import dataclasses
+import random
+
+from hookflo.core.channels.base import ChannelName
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Policy:
+    """The pacing, coalescing and retry rules of one channel."""
+
+    individual_limit: int
+    window_s: float
+    hold_s: float
+    min_interval_s: float = 0.0
+    first_retry_s: float = 5.0
+    max_retry_s: float = 30 * 60.0
+    give_up_after_s: float = 24 * 3600.0
+    summary_size: int = 500
+
+
+POLICIES: dict[ChannelName, Policy] = {
+    ChannelName.DESKTOP: Policy(
+        individual_limit=3, window_s=30.0, hold_s=10.0, give_up_after_s=3600.0
+    ),
+    ChannelName.SLACK: Policy(
+        individual_limit=5, window_s=60.0, hold_s=20.0, min_interval_s=1.0
+    ),
+    ChannelName.EMAIL: Policy(individual_limit=3, window_s=600.0, hold_s=60.0),
+}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Plan:
+    """What a lane does next: wait, send one, or send a summary of many."""
+
+    wait_until: float | None = None
+    summary: bool = False
+
+
+class Pacer:
+    """Remembers a channel's recent sends and decides the next step."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self._sent_at: collections.deque[float] = collections.deque()
+        self._holding_since: float | None = None
+        self._last_send = float("-inf")
+
+    def plan(self, now: float) -> Plan:
+        """Decide what to do with the deliveries due at ``now``."""
+        ready_at = self._last_send + self.policy.min_interval_s
+        if now < ready_at:
+            return Plan(wait_until=ready_at)
+        while self._sent_at and self._sent_at[0] <= now - self.policy.window_s:
+            self._sent_at.popleft()
+        if len(self._sent_at) < self.policy.individual_limit:
+            return Plan()
+        if self._holding_since is None:
+            self._holding_since = now
+        release = self._holding_since + self.policy.hold_s
+        if now < release:
+            return Plan(wait_until=release)
+        return Plan(summary=True)
+
+    def record_send(self, now: float) -> None:
+        """Count a send (single or summary) made at ``now``."""
+        self._sent_at.append(now)
+        self._last_send = now
+        self._holding_since = None
+
+    def retry_delay(self, tries: int, retry_after: float | None) -> float:
+        """Return the wait before try ``tries + 1``: exponential, jittered."""
+        base = self.policy.first_retry_s * 2.0 ** max(0, tries - 1)
+        delay = min(self.policy.max_retry_s, base) * random.uniform(0.75, 1.25)
+        return max(delay, retry_after or 0.0)

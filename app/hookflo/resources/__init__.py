@@ -1,0 +1,1 @@
+"""Files HookFlo ships beside its code: the application icon."""

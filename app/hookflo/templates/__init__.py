@@ -1,0 +1,1 @@
+"""The default alert templates, one folder per channel (see alerting.templates)."""
