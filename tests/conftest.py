@@ -5,6 +5,10 @@ import os
 
 import pytest
 
+# Qt aborts the whole run when it has no display; GUI tests that want a real
+# X server (Xvfb) set their own platform before creating the application.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
 pytest_plugins = [
     "tests.support.receiverfixtures",
     "tests.support.secretservice",

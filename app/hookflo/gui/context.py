@@ -1,0 +1,32 @@
+"""What every window of the tray app shares: paths, settings, secrets, server.
+
+The GUI reads and changes these only through the Qt-free core; widgets hold
+no business logic.
+"""
+
+import dataclasses
+from collections.abc import Mapping
+
+from hookflo.core.config import Config
+from hookflo.core.credentials import Credentials
+from hookflo.core.paths import Paths
+from hookflo.core.server import Server
+
+
+@dataclasses.dataclass
+class AppContext:
+    """The running app's shared state.
+
+    Attributes:
+        paths: where config, data and logs live.
+        config: the settings as last loaded (replaced when they are saved).
+        credentials: keyring access (call it off the UI thread).
+        environ: the process environment (secret overrides).
+        server: the receiver, store and dispatcher, once started.
+    """
+
+    paths: Paths
+    config: Config
+    credentials: Credentials
+    environ: Mapping[str, str]
+    server: Server | None = None
