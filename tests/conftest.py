@@ -15,6 +15,8 @@ pytest_plugins = [
     "tests.support.notifyserver",
     "tests.support.fakeslack",
     "tests.support.smtpserver",
+    "tests.support.alertstack",
+    "tests.support.ngrokfixtures",
 ]
 
 

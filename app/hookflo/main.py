@@ -1,15 +1,37 @@
 """The ``hookflo`` entry point: choose between the command line and the tray app.
 
-This module stays outside the Qt-free contract so that it alone decides whether
-the GUI is loaded; everything it dispatches to is imported lazily.
+``hookflo`` alone, or with only ``--host``/``--port``, starts the tray app;
+anything else is a command. This module stays outside the Qt-free contract so
+that it alone decides whether the GUI is loaded; everything it dispatches to
+is imported lazily, so the commands never load Qt.
 """
 
 import sys
+from collections.abc import Sequence
+
+_GUI_OPTIONS = ("--host", "--port")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run HookFlo with ``argv`` (defaults to the process arguments)."""
+    args = sys.argv[1:] if argv is None else argv
+    if wants_gui(args):
+        from hookflo.gui import app
+
+        return app.main(args)
     from hookflo import cli
 
-    args = sys.argv[1:] if argv is None else argv
     return cli.main(args)
+
+
+def wants_gui(args: Sequence[str]) -> bool:
+    """Return True if ``args`` hold nothing but the tray app's options."""
+    expect_value = False
+    for arg in args:
+        if expect_value:
+            expect_value = False
+        elif arg in _GUI_OPTIONS:
+            expect_value = True
+        elif not arg.startswith(tuple(f"{option}=" for option in _GUI_OPTIONS)):
+            return False
+    return True

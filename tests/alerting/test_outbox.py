@@ -314,3 +314,32 @@ async def test_new_settings_lift_a_block(outbox):
     )
     assert len(slack.sent) == 1, "only the waiting delivery goes; the failed one waits"
     assert [r.state for r in rows if r.channel == "slack"] == [State.FAILED, State.SENT]
+
+
+async def test_paused_alerts_wait_and_go_out_on_resume(outbox):
+    desktop = ScriptedChannel(DESKTOP)
+    dispatcher = await outbox.start([desktop])
+    dispatcher.pause(time.time() + 3600)
+    await outbox.store_events(2)
+    await asyncio.sleep(0.3)
+    assert desktop.sent == []
+    assert {r.state for r in outbox.rows() if r.channel == "desktop"} == {State.PENDING}
+    dispatcher.resume()
+    assert dispatcher.paused_until is None
+    await outbox.until(
+        lambda rows: all(r.state is State.SENT for r in rows if r.channel == "desktop")
+    )
+    assert len(desktop.sent) == 2
+
+
+async def test_a_pause_ends_by_itself(outbox):
+    desktop = ScriptedChannel(DESKTOP)
+    dispatcher = await outbox.start([desktop])
+    dispatcher.pause(time.time() + 0.3)
+    started = time.time()
+    await outbox.store_events(1)
+    await outbox.until(
+        lambda rows: any(r.channel == "desktop" and r.state is State.SENT for r in rows)
+    )
+    ((sent_at, _),) = desktop.sent
+    assert sent_at >= started + 0.25

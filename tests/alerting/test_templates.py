@@ -432,22 +432,22 @@ def test_a_burst_on_the_desktop_names_a_few_and_counts_the_rest(renderer):
     }
 
 
-def test_a_burst_in_slack_lists_thirty_and_counts_the_rest(renderer):
-    parts = renderer.render_summary(SLACK, names(50)).parts
+def test_a_burst_in_slack_lists_sixty_and_counts_the_rest(renderer):
+    parts = renderer.render_summary(SLACK, names(80)).parts
     assert parts["text"] == (
-        "50 new signups: Person0 Example, Person1 Example, Person2 Example and 47 more"
+        "80 new signups: Person0 Example, Person1 Example, Person2 Example and 77 more"
     )
     lines = parts["mrkdwn"].split("\n")
-    assert lines[0] == "*50 new signups*"
+    assert lines[0] == "*80 new signups*"
     assert lines[1] == (
         "• *Person0 Example* signed up with email and password"
         " · ada.founder@example.com"
     )
-    assert len([line for line in lines if line.startswith("• ")]) == 30
+    assert len([line for line in lines if line.startswith("• ")]) == 60
     assert lines[-1] == "…and 20 more"
 
 
-def test_a_burst_by_email_lists_everyone_up_to_fifty(renderer):
+def test_a_burst_by_email_lists_everyone_up_to_a_hundred(renderer):
     parts = renderer.render_summary(EMAIL, names(12)).parts
     assert parts["subject"] == (
         "12 new signups: Person0 Example, Person1 Example, Person2 Example and 9 more"
@@ -456,8 +456,8 @@ def test_a_burst_by_email_lists_everyone_up_to_fifty(renderer):
     assert "and 9 more" not in parts["text"]
     assert parts["html"].count("<li>") == 12
     assert "reply_to_address" not in parts
-    many = renderer.render_summary(EMAIL, names(60)).parts
-    assert many["html"].count("<li>") == 50
+    many = renderer.render_summary(EMAIL, names(110)).parts
+    assert many["html"].count("<li>") == 100
     assert "…and 10 more." in many["text"]
 
 

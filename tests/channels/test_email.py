@@ -342,6 +342,32 @@ async def test_c44_comma_in_an_ascii_name_is_quoted(starttls_server, smtp_client
     assert len(arrival.message["Reply-To"].addresses) == 1
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Ng, Zoe " + "a" * 70,
+        "Eve <evil@evil.example>, " + "b" * 60,
+        "Zoë, <evil@evil.example> " + "c" * 60,
+        '"quoted" ' + "d" * 80,
+    ],
+    ids=["comma", "address-ascii", "address-utf8", "quotes"],
+)
+@pytest.mark.parametrize("smtputf8", [False, True], ids=["7bit", "smtputf8"])
+async def test_a_long_name_never_adds_a_reply_to_address(
+    smtp_server, smtp_client_tls, name, smtputf8
+):
+    # Python 3.11 drops a display name's quotes when it folds the header.
+    server = smtp_server(smtputf8=smtputf8)
+    alert = make_alert(reply_to_name=name, reply_to_address="eve@example.com")
+    settings = {"recipients": ("zoë@example.com",)} if smtputf8 else {}
+    await send(server, "starttls", smtp_client_tls, alert, **settings)
+
+    [arrival] = server.recorder.arrivals
+    [reply_to] = arrival.message["Reply-To"].addresses
+    assert reply_to.addr_spec == "eve@example.com"
+    assert reply_to.display_name in ("", name)
+
+
 async def test_non_ascii_domains_go_out_as_idna(starttls_server, smtp_client_tls):
     await send(
         starttls_server,

@@ -194,6 +194,7 @@ class TestList:
             "slack-webhook-url: not set",
             "slack-bot-token: not set",
             "smtp-password: not set",
+            "ngrok-authtoken: not set",
         ]
         assert run.stderr == ""
 
@@ -334,10 +335,11 @@ class TestChannelSecrets:
         )
         assert secret_service.stored().get("slack-webhook-url") == self.WEBHOOK
         assert secret_service.stored().get("smtp-password") == "pa ss:word"
-        assert runs[2].stdout.splitlines()[-3:] == [
+        assert runs[2].stdout.splitlines()[-4:] == [
             "slack-webhook-url: set, in the keyring",
             "slack-bot-token: set, from HOOKFLO_SLACK_BOT_TOKEN",
             "smtp-password: set, in the keyring",
+            "ngrok-authtoken: not set",
         ]
         deleted = hookflo("secret", "delete", "smtp-password")
         assert deleted.stdout == "Deleted the SMTP password.\n"

@@ -57,6 +57,20 @@ async def test_wrong_secret_is_401_and_nothing_stored(make_receiver):
     assert "hookflo secret set clerk" in attempt.hint
 
 
+async def test_refused_requests_are_reported_to_attempt_listeners(make_receiver):
+    harness = await make_receiver()
+    heard = []
+    harness.writer.attempt_listeners.append(heard.append)
+    body = clerk_body()
+    headers = signed_headers(body, SECRET_B)
+    await harness.client.post("/webhooks/clerk", data=body, headers=headers)
+    await harness.writer.flush()
+    await asyncio.sleep(0)
+    assert [(a.reason, a.svix_id) for a in heard] == [
+        ("signature_mismatch", headers["svix-id"])
+    ]
+
+
 async def test_header_names_match_in_any_letter_case(make_receiver):
     harness = await make_receiver()
     body = clerk_body()

@@ -42,7 +42,9 @@ def environ_for(home: Path, secret: str | None = SECRET) -> dict[str, str]:
     environ = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith("HOOKFLO_") and name.lower() not in _PROXY_VARIABLES
+        if not name.startswith("HOOKFLO_")
+        and name.lower() not in _PROXY_VARIABLES
+        and name not in ("DBUS_SESSION_BUS_ADDRESS", "DISPLAY", "WAYLAND_DISPLAY")
     }
     environ["HOOKFLO_HOME"] = str(home)
     if secret is not None:

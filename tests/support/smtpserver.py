@@ -14,6 +14,7 @@ import email
 import email.message
 import email.policy
 import ssl
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -104,9 +105,11 @@ class Authenticator:
     def __init__(self, reply: str | None = None) -> None:
         self.reply = reply
         self.attempts: list[str] = []
+        self.times: list[float] = []  # time.monotonic() of each attempt
 
     def __call__(self, server, session, envelope, mechanism, auth_data):
         self.attempts.append(mechanism)
+        self.times.append(time.monotonic())
         if self.reply is not None:
             return AuthResult(success=False, handled=False, message=self.reply)
         ok = isinstance(auth_data, LoginPassword) and (

@@ -7,7 +7,7 @@ stderr and a non-zero exit status; only bugs show a traceback.
 import argparse
 import contextlib
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from hookflo import __version__
 from hookflo.cli import (
@@ -17,10 +17,11 @@ from hookflo.cli import (
     sendtest,
     serve,
     testchannel,
+    tunnelcmd,
 )
 from hookflo.cli.environment import Env
 from hookflo.cli.status import ExitStatus
-from hookflo.core import errors
+from hookflo.core import errors, logs
 
 logger = logging.getLogger(__name__)
 
@@ -46,12 +47,43 @@ def main(argv: Sequence[str], env: Env | None = None) -> int:
         parser.print_help(env.stdout)
         return ExitStatus.USAGE
     try:
-        return int(handler(args, env))
+        with _logging_to_file(env, enabled=handler is not serve.run):
+            return int(handler(args, env))
     except KeyboardInterrupt:
         return ExitStatus.INTERRUPTED
     except errors.UserFacingError as err:
         env.error(f"hookflo: {err}")
         return int(_status_of(err))
+
+
+@contextlib.contextmanager
+def _logging_to_file(env: Env, *, enabled: bool) -> Iterator[None]:
+    """Keep the core's log lines of this run in the log file, redacted.
+
+    ``serve`` sets up its own logging. Other commands say what went wrong in
+    one sentence on stderr; the details go to the log file, and never through
+    Python's bare fallback handler, which redacts nothing.
+    """
+    if not enabled:
+        yield
+        return
+    handler: logging.Handler
+    try:
+        env.paths.log_file.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        handler = logging.FileHandler(env.paths.log_file, encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(
+        logs.RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    root = logging.getLogger(logs.ROOT_LOGGER)
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        handler.close()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     sendtest.register(commands)
     testchannel.register(commands)
     secretcmd.register(commands)
+    tunnelcmd.register(commands)
     return parser
 
 

@@ -1,7 +1,8 @@
 """``hookflo secret set|list|delete`` for the secrets channels need.
 
 ``hookflo secret set slack-webhook-url`` (or ``slack-bot-token``,
-``smtp-password``) stores the value in the keyring; it is never printed.
+``smtp-password``, ``ngrok-authtoken``) stores the value in the keyring; it is
+never printed.
 """
 
 import getpass

@@ -25,8 +25,8 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         help="manage secrets in the OS keyring",
         description=(
             "Manage the secrets HookFlo keeps in the OS keyring: each source's "
-            "Svix signing secrets, and the Slack webhook URL or bot token and the "
-            "SMTP password the alert channels use."
+            "Svix signing secrets, the Slack webhook URL or bot token and the "
+            "SMTP password the alert channels use, and the ngrok authtoken."
         ),
     )
     actions = parser.add_subparsers(title="actions", metavar="ACTION", required=True)
@@ -37,7 +37,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     set_.add_argument(
         "source",
         help="a source name (e.g. clerk), or slack-webhook-url, slack-bot-token, "
-        "smtp-password",
+        "smtp-password, ngrok-authtoken",
     )
     set_.add_argument(
         "--add",

@@ -11,6 +11,7 @@ from hookflo.cli.status import ExitStatus
 from hookflo.core import logs
 from hookflo.core.config import Config
 from hookflo.core.server import Server
+from hookflo.core.tunnel import build
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,11 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         "--json-logs", action="store_true", help="log one JSON object per line"
     )
     parser.add_argument(
+        "--tunnel",
+        action="store_true",
+        help="also open the ngrok tunnel (as enabled = true in [tunnel] does)",
+    )
+    parser.add_argument(
         "--log-level",
         choices=sorted(_LEVELS),
         default="info",
@@ -51,11 +57,14 @@ def run(args: argparse.Namespace, env: Env) -> ExitStatus:
         log_file=paths.log_file,
         stream=env.stderr,
     )
-    asyncio.run(_serve(env, config, args.host, args.port))
+    tunnel = args.tunnel or config.tunnel.enabled
+    asyncio.run(_serve(env, config, args.host, args.port, tunnel=tunnel))
     return ExitStatus.SUCCESS
 
 
-async def _serve(env: Env, config: Config, host: str | None, port: int | None) -> None:
+async def _serve(
+    env: Env, config: Config, host: str | None, port: int | None, *, tunnel: bool
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -63,10 +72,18 @@ async def _serve(env: Env, config: Config, host: str | None, port: int | None) -
             loop.add_signal_handler(signum, stop.set)
     server = Server(env.paths, config, env.secrets(), host=host, port=port)
     await server.start()
+    public = None
+    if tunnel:
+        public = build.for_server(
+            server, config, env.secrets(), env.paths, environ=env.environ
+        )
+        await public.start()
     try:
         await stop.wait()
         logger.info("Shutting down")
     finally:
+        if public is not None:
+            await public.stop()
         await server.stop()
 
 

@@ -40,6 +40,15 @@ def test_channel(args: argparse.Namespace, env: Env) -> ExitStatus:
     plan = channelset.plan(config.channels, env.secrets(), env.environ)
     if name not in plan.active:
         reasons = [n for n in plan.notes if n.lower().startswith(name.value)]
+        if (
+            not reasons
+            and name is ChannelName.DESKTOP
+            and not config.channels.desktop.enabled
+        ):
+            reasons = [
+                "Desktop notifications are turned off: set enabled = true under "
+                f"[channels.desktop] in {env.paths.config_file}"
+            ]
         raise UserFacingError(
             reasons[0]
             if reasons

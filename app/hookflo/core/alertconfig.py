@@ -16,7 +16,8 @@ from hookflo.core.channels.base import ChannelName
 Fail = Callable[[str, str, object], Exception]
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
-EVENT_PATTERN = re.compile(r"^(\*|[a-z_]+(\.[a-z_]+)*(\.\*)?)$")
+# Clerk's types are camelCase in places (organizationMembership.created).
+EVENT_PATTERN = re.compile(r"^(\*|[A-Za-z_]+(\.[A-Za-z_]+)*(\.\*)?)$")
 _SIMPLE_ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+$")
 _DISPLAY_ADDRESS = re.compile(r"^[^<>\r\n]*<([^<>\s]+@[^<>\s]+)>$")
 

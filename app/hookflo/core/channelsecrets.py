@@ -1,4 +1,4 @@
-"""The secrets channels need: where each lives and how it is overridden.
+"""The secrets channels and the tunnel need: where each lives, its override.
 
 Each is a keyring entry under the service ``hookflo``; for headless use an
 environment variable with the name below takes precedence.
@@ -28,8 +28,11 @@ SLACK_BOT_TOKEN = ChannelSecret(
     "slack-bot-token", "HOOKFLO_SLACK_BOT_TOKEN", "Slack bot token"
 )
 SMTP_PASSWORD = ChannelSecret("smtp-password", "HOOKFLO_SMTP_PASSWORD", "SMTP password")
+NGROK_AUTHTOKEN = ChannelSecret(
+    "ngrok-authtoken", "HOOKFLO_NGROK_AUTHTOKEN", "ngrok authtoken"
+)
 
-ALL = (SLACK_WEBHOOK_URL, SLACK_BOT_TOKEN, SMTP_PASSWORD)
+ALL = (SLACK_WEBHOOK_URL, SLACK_BOT_TOKEN, SMTP_PASSWORD, NGROK_AUTHTOKEN)
 
 
 def by_entry(entry: str) -> ChannelSecret | None:

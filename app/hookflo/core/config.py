@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from hookflo.core import alertconfig
+from hookflo.core import alertconfig, tunnelconfig
 from hookflo.core.alertconfig import ChannelSettings, Route
 from hookflo.core.errors import ConfigError
 
@@ -61,6 +61,9 @@ class Config:
     channels: ChannelSettings = dataclasses.field(default_factory=ChannelSettings)
     routes: tuple[Route, ...] = dataclasses.field(
         default_factory=alertconfig.default_routes
+    )
+    tunnel: tunnelconfig.TunnelSettings = dataclasses.field(
+        default_factory=tunnelconfig.TunnelSettings
     )
 
     def source(self, name: str) -> Source:
@@ -121,12 +124,14 @@ class _Parser:
         return ConfigError(f"{self._file}: {key}: expected {expected}, got {got!r}")
 
     def parse(self, raw: dict[str, Any]) -> Config:
-        self._no_unknown_keys("", raw, {"receiver", "sources", "channels", "routes"})
+        known = {"receiver", "sources", "channels", "routes", "tunnel"}
+        self._no_unknown_keys("", raw, known)
         receiver = self._receiver(self._table(raw, "receiver"))
         sources = self._sources(self._table(raw, "sources"))
         channels = alertconfig.parse_channels(self._table(raw, "channels"), self.fail)
         routes = alertconfig.parse_routes(raw.get("routes"), self.fail)
-        return Config(receiver, sources, channels, routes)
+        tunnel = tunnelconfig.parse_tunnel(self._table(raw, "tunnel"), self.fail)
+        return Config(receiver, sources, channels, routes, tunnel)
 
     def _table(self, raw: dict[str, Any], key: str) -> dict[str, Any]:
         value = raw.get(key, {})

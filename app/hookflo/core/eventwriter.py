@@ -75,6 +75,7 @@ class Saved:
 
 
 EventListener = Callable[[int, NewEvent], None]
+AttemptListener = Callable[[NewAttempt], None]
 # Names the channels a new event is delivered to, in the event's transaction.
 Router = Callable[[NewEvent], Sequence[str]]
 
@@ -106,6 +107,8 @@ class EventWriter:
             before ``start``.
         listeners: called on the loop, after the commit, for each new event
             with its row id (duplicates are not reported).
+        attempt_listeners: called on the loop, after the commit, for each
+            refused request recorded.
     """
 
     def __init__(
@@ -122,6 +125,7 @@ class EventWriter:
         self._attempts_since_prune = 0
         self._running = False
         self.listeners: list[EventListener] = []
+        self.attempt_listeners: list[AttemptListener] = []
 
     def start(self) -> None:
         """Open the database (migrating it) and start the writer thread.
@@ -204,6 +208,7 @@ class EventWriter:
     def _commit(self, batch: list[_Job], conn: sqlite3.Connection) -> None:
         settled: list[tuple[asyncio.Future[Saved], Saved | Exception]] = []
         new_events: list[tuple[int, NewEvent]] = []
+        new_attempts: list[NewAttempt] = []
         try:
             conn.execute("BEGIN IMMEDIATE")
             for job in batch:
@@ -215,6 +220,7 @@ class EventWriter:
                         new_events.append((saved.event_id, job.record))
                 elif isinstance(job.record, NewAttempt):
                     _insert_attempt(conn, job.record)
+                    new_attempts.append(job.record)
                     self._attempts_since_prune += 1
                 elif job.future is not None:
                     settled.append((job.future, _FLUSHED))
@@ -236,13 +242,14 @@ class EventWriter:
                 except sqlite3.Error as rollback_err:
                     logger.error("Rollback failed too: %s", rollback_err)
             settled = [(job.future, failure) for job in batch if job.future]
-            new_events = []
-        self._loop.call_soon_threadsafe(self._settle, settled, new_events)
+            new_events, new_attempts = [], []
+        self._loop.call_soon_threadsafe(self._settle, settled, new_events, new_attempts)
 
     def _settle(
         self,
         settled: list[tuple[asyncio.Future[Saved], Saved | Exception]],
         new_events: list[tuple[int, NewEvent]],
+        new_attempts: list[NewAttempt],
     ) -> None:
         for future, result in settled:
             if future.done():  # the request went away; the event is stored anyway
@@ -257,6 +264,12 @@ class EventWriter:
                     listener(event_id, event)
                 except Exception:
                     logger.exception("Event listener %r failed", listener)
+        for attempt in new_attempts:
+            for attempt_listener in self.attempt_listeners:
+                try:
+                    attempt_listener(attempt)
+                except Exception:
+                    logger.exception("Attempt listener %r failed", attempt_listener)
 
 
 def _insert_event(

@@ -24,6 +24,7 @@ from hookflo.core.secretcache import SecretCache
 logger = logging.getLogger(__name__)
 
 TEST_MARKER = "hookflo_test"
+HEALTH_PREFIX = "/.hookflo/health/"
 _STORED = b'{"status":"stored"}'
 _DUPLICATE = b'{"status":"duplicate"}'
 
@@ -36,6 +37,8 @@ class Receiver:
         writer: the durable event writer.
         secrets: the signing secrets per source.
         clock: returns the current Unix time.
+        health_token: answered at ``health_path(health_token)`` (the tunnel's
+            self-check through the public URL); None serves no such route.
     """
 
     def __init__(
@@ -44,7 +47,11 @@ class Receiver:
         writer: EventWriter,
         secrets: SecretCache,
         clock: Callable[[], float] = time.time,
+        *,
+        health_token: str | None = None,
     ) -> None:
+        self._health = health_path(health_token) if health_token else None
+        self._health_token = health_token
         self._by_path = {source.path: source for source in config.sources}
         self._max_body = config.receiver.max_body_bytes
         self._writer = writer
@@ -60,6 +67,9 @@ class Receiver:
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Answer one request."""
         received_at = self._clock()
+        if request.path == self._health and request.method == "GET":
+            # The tunnel's self-check: not a delivery, so not an attempt.
+            return web.Response(text=self._health_token)
         source = self._by_path.get(request.path.rstrip("/"))
         if source is None:
             return self._refuse(request, received_at, None, self._unknown_source())
@@ -236,6 +246,11 @@ class Receiver:
         if allow:
             response.headers["Allow"] = allow
         return response
+
+
+def health_path(token: str) -> str:
+    """Return the path of the self-check route for ``token``."""
+    return HEALTH_PREFIX + token
 
 
 _MAY_BE_STALE = {

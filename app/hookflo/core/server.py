@@ -10,6 +10,7 @@ import ipaddress
 import json
 import logging
 import os
+import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from aiohttp import web
 from hookflo.core.alerting import channelset, routing
 from hookflo.core.alerting.compose import TemplateComposer
 from hookflo.core.alerting.outbox import Dispatcher
+from hookflo.core.alerting.pacing import POLICIES, Policy
 from hookflo.core.channels.base import ChannelName
 from hookflo.core.config import Config
 from hookflo.core.credentials import Credentials
@@ -35,6 +37,16 @@ SHUTDOWN_TIMEOUT_S = 5.0
 class Server:
     """The receiver, its store and the alert dispatcher, run together.
 
+    Args:
+        paths: where the store, config and templates live.
+        config: the settings from ``config.toml``.
+        credentials: reads the signing secrets.
+        host: the address to bind instead of the configured one.
+        port: the port to bind instead of the configured one (0: any).
+        environ: where channel secret overrides are read (``os.environ``).
+        policies: pacing and retry rules per channel instead of
+            ``pacing.POLICIES`` (tests shorten the holds).
+
     Attributes:
         host: the address bound, once started.
         port: the port bound (the real one when 0 was asked), once started.
@@ -42,6 +54,8 @@ class Server:
         dispatcher: sends the alerts, once started (for delivery listeners).
         on_notification_clicked: called with an event id when the user
             clicks a desktop notification (the GUI opens the event).
+        health_token: a random value per run that the receiver answers at
+            its self-check route (the tunnel checks the public URL with it).
     """
 
     def __init__(
@@ -53,11 +67,13 @@ class Server:
         host: str | None = None,
         port: int | None = None,
         environ: Mapping[str, str] | None = None,
+        policies: Mapping[ChannelName, Policy] | None = None,
     ) -> None:
         self._paths = paths
         self._config = config
         self._credentials = credentials
         self._environ = os.environ if environ is None else environ
+        self._policies = POLICIES if policies is None else policies
         self.host = host or config.receiver.host
         self.port = config.receiver.port if port is None else port
         self._secrets = SecretCache(credentials, config.sources)
@@ -66,6 +82,7 @@ class Server:
         self._listening = False
         self.dispatcher: Dispatcher | None = None
         self.on_notification_clicked: Callable[[int], None] = _log_click
+        self.health_token = secrets.token_urlsafe(18)
 
     @property
     def base_url(self) -> str:
@@ -93,11 +110,14 @@ class Server:
             channelset.build(channel_plan, on_clicked=self._clicked),
             TemplateComposer(self._paths.template_dir),
             fingerprints=channel_plan.fingerprints(),
+            policies=self._policies,
         )
         self.writer.listeners.append(lambda _id, _event: self._wake_dispatcher())
         await self.dispatcher.start()
         await self._secrets.load()
-        receiver = Receiver(self._config, self.writer, self._secrets)
+        receiver = Receiver(
+            self._config, self.writer, self._secrets, health_token=self.health_token
+        )
         self._runner = web.AppRunner(
             receiver.application(),
             access_log=None,

@@ -6,7 +6,7 @@ from typing import Any
 from hookflo.core.alerting.describe import EventFacts
 from hookflo.core.channels.base import ChannelName
 
-NAME_LIMITS = {ChannelName.DESKTOP: 3, ChannelName.SLACK: 30, ChannelName.EMAIL: 50}
+NAME_LIMITS = {ChannelName.DESKTOP: 3, ChannelName.SLACK: 60, ChannelName.EMAIL: 100}
 """How many events a summary lists by name on each channel; the rest are counted."""
 
 SHORT_LIMIT = 3

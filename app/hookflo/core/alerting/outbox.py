@@ -90,6 +90,9 @@ class Dispatcher:
 
     Attributes:
         listeners: called on the loop with the ids of deliveries that changed.
+        paused_until: while the clock is before this time, nothing is sent
+            (deliveries wait and go out, paced, afterwards); None when not
+            paused. Set it with ``pause`` and ``resume``.
     """
 
     def __init__(
@@ -120,6 +123,7 @@ class Dispatcher:
         self._stop_requested = asyncio.Event()
         self._told: set[str] = set()
         self.listeners: list[ChangeListener] = []
+        self.paused_until: float | None = None
 
     async def start(self) -> None:
         """Open the outbox, resume interrupted sends and start the lanes."""
@@ -137,6 +141,19 @@ class Dispatcher:
         """Look for due deliveries now (new events were stored)."""
         for wake in self._wakes.values():
             wake.set()
+
+    def pause(self, until: float) -> None:
+        """Send nothing before ``until`` (wall-clock seconds); keep what is due."""
+        self.paused_until = until
+        logger.info("Alerts paused until %s", time.ctime(until))
+        self.wake()  # lanes asleep for longer re-read the new time
+
+    def resume(self) -> None:
+        """Send again now, starting with what waited during the pause."""
+        if self.paused_until is not None:
+            self.paused_until = None
+            logger.info("Alerts resumed")
+        self.wake()
 
     async def stop(self) -> None:
         """Let sends under way finish (briefly), then stop and close."""
@@ -160,11 +177,14 @@ class Dispatcher:
 
     async def _lane(self, name: ChannelName, channel: Channel) -> None:
         pacer = Pacer(self._policies[name])
-        paused_until = 0.0
+        rate_limited_until = 0.0
         while not self._stopping:
             now = self._clock()
-            if now < paused_until:
-                await self._sleep(name, paused_until - now, wake_early=False)
+            if self.paused_until is not None and now < self.paused_until:
+                await self._sleep(name, self.paused_until - now)
+                continue
+            if now < rate_limited_until:
+                await self._sleep(name, rate_limited_until - now, wake_early=False)
                 continue
             blocked, due, next_due = await self._db(
                 _lane_view, name, now, pacer.policy.summary_size
@@ -183,7 +203,7 @@ class Dispatcher:
             batch = due if plan.summary and len(due) > 1 else due[:1]
             retry_after = await self._send(name, channel, pacer, batch)
             if retry_after:
-                paused_until = self._clock() + retry_after
+                rate_limited_until = self._clock() + retry_after
                 logger.info("Pausing %s alerts for %.0f s", name, retry_after)
 
     async def _send(

@@ -51,7 +51,9 @@ class EmailChannel:
         settings: the ``[channels.email]`` table.
         password: the SMTP password, needed when a username is configured.
         tls_context: how to check the server's certificate (default: the
-            system's trusted certificates and the host name).
+            system's trusted certificates and the host name; a private CA is
+            trusted by pointing OpenSSL's ``SSL_CERT_FILE`` at it before the
+            first send, as the end-to-end tests do).
     """
 
     name: ChannelName = ChannelName.EMAIL

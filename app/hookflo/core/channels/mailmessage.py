@@ -118,12 +118,13 @@ def compose(
     refuse_control_characters("subject", subject)
     answer_to = reply_to(alert)
 
-    message = email.message.EmailMessage(policy=UTF8_POLICY if utf8 else ASCII_POLICY)
+    policy = UTF8_POLICY if utf8 else ASCII_POLICY
+    message = email.message.EmailMessage(policy=policy)
     message["Subject"] = subject
     message["From"] = sender.header()
     message["To"] = [r.header() for r in recipients]
     if answer_to is not None and (utf8 or not answer_to.needs_utf8):
-        message["Reply-To"] = answer_to.header()
+        message["Reply-To"] = _unambiguous(answer_to, policy)
     now = datetime.datetime.now(datetime.UTC)
     message["Date"] = email.utils.format_datetime(now)
     message["Message-ID"] = message_id(alert.dedupe_key, sender.domain)
@@ -187,6 +188,34 @@ def _mailbox(
                 permanent=True,
             ) from None
     return Mailbox(display_name, address.username, domain)
+
+
+def _unambiguous(
+    mailbox: Mailbox, policy: "email.policy.EmailPolicy[email.message.EmailMessage]"
+) -> email.headerregistry.Address:
+    """Return the header for ``mailbox``, without its name if that would mislead.
+
+    The display name comes from the signup. Python 3.11's header folding drops
+    the quotes around a display name when it folds a long one, so a name such
+    as ``Ng, Zoe …`` or ``Eve <x@evil.example>, …`` would become a second
+    address: the header is rendered, read back, and the name left out unless
+    it reads back as exactly this one mailbox.
+    """
+    address = mailbox.header()
+    if not address.display_name:
+        return address
+    folded = policy.header_factory("Reply-To", address).fold(policy=policy)
+    value = folded.split(":", 1)[1].replace("\r\n", "").replace("\n", "")
+    parsed: tuple[email.headerregistry.Address, ...] = getattr(
+        email.policy.default.header_factory("Reply-To", value), "addresses", ()
+    )
+    if len(parsed) == 1:
+        (read_back,) = parsed
+        same_name = read_back.display_name.split() == address.display_name.split()
+        if same_name and read_back.addr_spec == address.addr_spec:
+            return address
+    logger.debug("Leaving the name out of Reply-To: it would not read back as one")
+    return email.headerregistry.Address(username=mailbox.local, domain=mailbox.domain)
 
 
 def _required(alert: Alert, part: str) -> str:

@@ -1,0 +1,8 @@
+"""The ngrok tunnel: a public URL for Clerk that stays up and says when not.
+
+Qt-free; runs under ``hookflo serve --tunnel`` and in the tray app. The
+``supervisor`` module holds the ``Tunnel`` front ends use; ``agent`` drives
+the ngrok agent through pyngrok, ``health`` checks the public side, ``errors``
+explains failures, and ``guard`` with ``watchdog`` make sure no agent outlives
+HookFlo.
+"""

@@ -1,0 +1,104 @@
+"""The steps that bring an agent up, each with a limit and a plain failure.
+
+Qt-free; used by the supervisor on the event loop. Each step runs its
+blocking part in a thread (``offthread``) and turns whatever goes wrong into
+a ``TunnelError``.
+"""
+
+import logging
+from collections.abc import Callable
+
+from pyngrok import exception
+
+from hookflo.core import logs
+from hookflo.core.errors import KeyringUnavailableError
+from hookflo.core.tunnel import agent, errors, guard, offthread
+from hookflo.core.tunnel.errors import Problem, TunnelError
+
+logger = logging.getLogger(__name__)
+
+
+async def read_authtoken(read: Callable[[], str | None], *, timeout_s: float) -> str:
+    """Return the authtoken, registered with the log redactor.
+
+    Raises:
+        TunnelError: there is none, or the keyring cannot be read.
+    """
+    try:
+        authtoken = await offthread.call(
+            read, timeout_s=timeout_s, name="hookflo-tunnel-authtoken"
+        )
+    except KeyringUnavailableError as err:
+        raise errors.keyring_failed(str(err)) from err
+    except TimeoutError as err:
+        raise errors.keyring_failed("The keyring did not answer") from err
+    if not authtoken or not authtoken.strip():
+        raise errors.no_authtoken()
+    logs.register_secret(authtoken)
+    return authtoken.strip()
+
+
+async def start(
+    started: agent.Agent, authtoken: str, *, timeout_s: float, domain: str | None
+) -> None:
+    """Start the agent and wait until it is up.
+
+    Raises:
+        TunnelError: it failed or did not come up within ``timeout_s``.
+    """
+    try:
+        await offthread.call(
+            lambda: started.start(authtoken), timeout_s=timeout_s, name="hookflo-ngrok"
+        )
+    except TimeoutError as err:
+        raise TunnelError(
+            Problem.AGENT_UNRESPONSIVE,
+            f"the ngrok agent did not start within {timeout_s:g} s",
+            "HookFlo restarts it",
+        ) from err
+    except exception.PyngrokError as err:
+        lines = err.ngrok_logs if isinstance(err, exception.PyngrokNgrokError) else []
+        raise explain(err, agent.error_texts(lines), started, domain) from err
+
+
+async def open_endpoint(
+    started: agent.Agent, upstream: str, *, timeout_s: float, domain: str | None
+) -> str:
+    """Open the endpoint forwarding to ``upstream``; return the public URL.
+
+    Raises:
+        TunnelError: the agent refused it or did not answer.
+    """
+    try:
+        return await offthread.call(
+            lambda: started.open(upstream, domain),
+            timeout_s=timeout_s,
+            name="hookflo-ngrok-open",
+        )
+    except TimeoutError as err:
+        raise TunnelError(
+            Problem.AGENT_UNRESPONSIVE,
+            "the ngrok agent's local API does not answer",
+            "HookFlo restarts it",
+        ) from err
+    except exception.PyngrokError as err:
+        raise explain(err, agent.error_texts(started.logs()), started, domain) from err
+
+
+def explain(
+    error: BaseException, lines: list[str], started: agent.Agent, domain: str | None
+) -> TunnelError:
+    """Translate a failure; for the session limit, name the agents seen here."""
+    explained = errors.translate(error, lines, domain=domain)
+    if explained.problem is not Problem.SESSION_LIMIT:
+        return explained
+    others = guard.foreign_agents(started.ngrok_path, besides=started.pid)
+    if not others:
+        return explained
+    return TunnelError(
+        explained.problem,
+        explained.summary,
+        f"{explained.advice}; on this machine, ngrok runs as pid "
+        f"{', '.join(map(str, others))}",
+        explained.code,
+    )
