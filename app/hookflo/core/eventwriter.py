@@ -294,6 +294,8 @@ def _insert_event(
     if cursor.rowcount == 1 and cursor.lastrowid is not None:
         event_id = cursor.lastrowid
         channels = router(event) if router is not None else ()
+        if not channels:
+            return Saved(Outcome.STORED, event_id)
         conn.executemany(
             "INSERT INTO deliveries (event_id, channel, state, next_try_at, "
             "updated_at, created_at) VALUES (?, ?, 'pending', ?, ?, ?)",

@@ -96,7 +96,7 @@ def setup(
     for handler in list(root.handlers):
         root.removeHandler(handler)
         handler.close()
-    root.setLevel(logging.DEBUG)
+    root.setLevel(min(level, logging.INFO))
     root.propagate = False
 
     console = logging.StreamHandler(stream or sys.stderr)
