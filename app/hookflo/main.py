@@ -16,9 +16,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run HookFlo with ``argv`` (defaults to the process arguments)."""
     args = sys.argv[1:] if argv is None else argv
     if wants_gui(args):
-        from hookflo.gui import app
+        from hookflo.gui import launcher
 
-        return app.main(args)
+        return launcher.main(args)
     from hookflo import cli
 
     return cli.main(args)

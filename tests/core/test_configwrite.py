@@ -201,3 +201,18 @@ def test_tunnel_settings_survive_a_round_trip(tmp_path):
     target = tmp_path / "config.toml"
     configwrite.write(target, given)
     assert config.load(target) == given
+
+
+def test_camel_case_clerk_types_can_be_routed(tmp_path):
+    given = _load_text(
+        tmp_path,
+        '[[routes]]\nevents = ["organizationMembership.created", "waitlistEntry.*"]\n'
+        'channels = ["email"]\n',
+    )
+    assert given.routes[0].events == (
+        "organizationMembership.created",
+        "waitlistEntry.*",
+    )
+    target = tmp_path / "config.toml"
+    configwrite.write(target, given)
+    assert config.load(target) == given

@@ -145,6 +145,21 @@ def write(config_file: Path, settings: config.Config) -> None:
     _sync_folder(folder)
 
 
+def routes_table(routes: Sequence[alertconfig.Route]) -> list[dict[str, Any]] | None:
+    """Return the ``[[routes]]`` tables, or None when they are the defaults."""
+    if tuple(routes) == alertconfig.default_routes():
+        return None
+    tables = []
+    for route in routes:
+        table: dict[str, Any] = {}
+        if route.environment is not None:
+            table["environment"] = route.environment
+        table["events"] = list(route.events)
+        table["channels"] = [c.value for c in route.channels]
+        tables.append(table)
+    return tables
+
+
 def dumps(table: Mapping[str, Any]) -> str:
     """Return ``table`` as TOML text (the subset HookFlo's settings use).
 
@@ -287,21 +302,6 @@ def _email(email: EmailSettings) -> dict[str, Any]:
     if email.timeout_s != DEFAULT_TIMEOUT_S:
         table["timeout"] = email.timeout_s
     return table
-
-
-def routes_table(routes: Sequence[alertconfig.Route]) -> list[dict[str, Any]] | None:
-    """Return the ``[[routes]]`` tables, or None when they are the defaults."""
-    if tuple(routes) == alertconfig.default_routes():
-        return None
-    tables = []
-    for route in routes:
-        table: dict[str, Any] = {}
-        if route.environment is not None:
-            table["environment"] = route.environment
-        table["events"] = list(route.events)
-        table["channels"] = [c.value for c in route.channels]
-        tables.append(table)
-    return tables
 
 
 def _tunnel(tunnel: tunnelconfig.TunnelSettings) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from hookflo.core.config import Config
 from hookflo.core.credentials import Credentials
 from hookflo.core.paths import Paths
 from hookflo.core.server import Server
+from hookflo.core.tunnel.supervisor import Tunnel
 
 
 @dataclasses.dataclass
@@ -23,6 +24,8 @@ class AppContext:
         credentials: keyring access (call it off the UI thread).
         environ: the process environment (secret overrides).
         server: the receiver, store and dispatcher, once started.
+        tunnel: the ngrok tunnel, while ``[tunnel] enabled`` has it open
+            (read ``tunnel.public_url`` and ``tunnel.status``).
     """
 
     paths: Paths
@@ -30,3 +33,4 @@ class AppContext:
     credentials: Credentials
     environ: Mapping[str, str]
     server: Server | None = None
+    tunnel: Tunnel | None = None

@@ -171,6 +171,14 @@ class Dispatcher:
             except Exception:
                 logger.exception("Closing the %s channel failed", channel.name)
         if self._outbox is not None:
+            # Sends cut off above are not known to have arrived: due again.
+            left = await self._db(OutboxStore.requeue_unfinished, self._clock())
+            if left:
+                logger.info(
+                    "%d alert(s) were being sent when the dispatcher stopped; "
+                    "they are sent again on the next start",
+                    left,
+                )
             await self._run(self._outbox.close)
             self._outbox = None
         self._executor.shutdown(wait=True)

@@ -224,6 +224,20 @@ class OutboxStore:
             )
         return cursor.rowcount
 
+    def requeue_unfinished(self, now: float) -> int:
+        """Make sends a stop left under way due again; return how many.
+
+        Unlike ``recover_interrupted`` this is the normal end of a stop that
+        could not wait for a slow channel, not a crash, so it is not a warning.
+        """
+        cursor = self._write(
+            "UPDATE deliveries SET state = 'retrying', next_try_at = ?, "
+            "last_error = 'stopped while sending; sending again', updated_at = ? "
+            "WHERE state = 'sending'",
+            (now, now),
+        )
+        return cursor.rowcount
+
     def retry_delivery(self, delivery_id: int, now: float) -> Delivery | None:
         """Make one delivery due now, and unblock its channel."""
         found = self.delivery(delivery_id)

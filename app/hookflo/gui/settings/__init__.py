@@ -1,0 +1,1 @@
+"""The settings dialog: sources, channels, routing, templates, tunnel, general."""
