@@ -18,6 +18,7 @@ from typing_extensions import override
 from hookflo.core.store import Attempt
 from hookflo.gui.background import Background
 from hookflo.gui.pagedmodel import PagedTableModel
+from hookflo.gui.qtutil import column_header
 from hookflo.gui.reader import PAGE_SIZE, StoreReader
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ _HEADERS = {
     Column.SOURCE: "Source",
     Column.PATH: "Path",
 }
+_HEADER_TEXTS = tuple(_HEADERS[c] for c in Column)
 
 
 class AttemptTableModel(PagedTableModel[Attempt]):
@@ -84,11 +86,7 @@ class AttemptTableModel(PagedTableModel[Attempt]):
         orientation: Qt.Orientation,
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
-        if orientation is Qt.Orientation.Horizontal and role == int(
-            Qt.ItemDataRole.DisplayRole
-        ):
-            return _HEADERS.get(Column(section)) if 0 <= section < len(Column) else None
-        return None
+        return column_header(_HEADER_TEXTS, section, orientation, role)
 
     @override
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

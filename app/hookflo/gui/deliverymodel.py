@@ -19,6 +19,7 @@ from PySide6.QtCore import (
 from typing_extensions import override
 
 from hookflo.core.alerting.outboxstore import Delivery, State
+from hookflo.gui.qtutil import column_header
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ _HEADERS = {
     Column.UPDATED: "Last change",
     Column.DETAIL: "Answer or error",
 }
+_HEADER_TEXTS = tuple(_HEADERS[c] for c in Column)
 
 
 class DeliveryTableModel(QAbstractTableModel):
@@ -78,11 +80,7 @@ class DeliveryTableModel(QAbstractTableModel):
         orientation: Qt.Orientation,
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
-        if orientation is Qt.Orientation.Horizontal and role == int(
-            Qt.ItemDataRole.DisplayRole
-        ):
-            return _HEADERS.get(Column(section)) if 0 <= section < len(Column) else None
-        return None
+        return column_header(_HEADER_TEXTS, section, orientation, role)
 
     @override
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -20,6 +20,7 @@ from typing_extensions import override
 
 from hookflo.gui.background import Background
 from hookflo.gui.pagedmodel import PagedTableModel
+from hookflo.gui.qtutil import column_header
 from hookflo.gui.reader import PAGE_SIZE, StoreReader
 from hookflo.gui.records import EventFilter, EventRow
 
@@ -57,6 +58,7 @@ _HEADERS = {
     Column.WHO: "Who",
     Column.ALERTS: "Alerts",
 }
+_HEADER_TEXTS = tuple(_HEADERS[c] for c in Column)
 
 
 class EventTableModel(PagedTableModel[EventRow]):
@@ -119,11 +121,7 @@ class EventTableModel(PagedTableModel[EventRow]):
         orientation: Qt.Orientation,
         role: int = Qt.ItemDataRole.DisplayRole,
     ) -> Any:
-        if orientation is Qt.Orientation.Horizontal and role == int(
-            Qt.ItemDataRole.DisplayRole
-        ):
-            return _HEADERS.get(Column(section)) if 0 <= section < len(Column) else None
-        return None
+        return column_header(_HEADER_TEXTS, section, orientation, role)
 
     @override
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
