@@ -194,19 +194,22 @@ class Dispatcher:
             if now < rate_limited_until:
                 await self._sleep(name, rate_limited_until - now, wake_early=False)
                 continue
-            blocked, due, next_due = await self._db(
-                _lane_view, name, now, pacer.policy.summary_size
-            )
+            blocked, next_due = await self._db(_lane_state, name)
             if blocked:
                 await self._sleep(name, POLL_S)
                 continue
-            if not due:
+            if next_due is None or next_due > now:
                 wait = POLL_S if next_due is None else min(POLL_S, next_due - now)
                 await self._sleep(name, max(wait, 0.01))
                 continue
             plan = pacer.plan(now)
             if plan.wait_until is not None:
                 await self._sleep(name, plan.wait_until - now, wake_early=False)
+                continue
+            # Load bodies only for what is sent now: one, or a summary's worth.
+            limit = pacer.policy.summary_size if plan.summary else 1
+            due = await self._db(OutboxStore.due, name.value, now, limit)
+            if not due:
                 continue
             batch = due if plan.summary and len(due) > 1 else due[:1]
             retry_after = await self._send(name, channel, pacer, batch)
@@ -347,13 +350,11 @@ class Dispatcher:
         )
 
 
-def _lane_view(
-    outbox: OutboxStore, name: ChannelName, now: float, limit: int
-) -> tuple[bool, list[Delivery], float | None]:
+def _lane_state(outbox: OutboxStore, name: ChannelName) -> tuple[bool, float | None]:
+    """Return whether ``name`` is blocked, and when its next delivery is due."""
     if name.value in outbox.blocks():
-        return True, [], None
-    due = outbox.due(name.value, now, limit)
-    return False, due, None if due else outbox.next_due_at(name.value)
+        return True, None
+    return False, outbox.next_due_at(name.value)
 
 
 def _answer(receipt: SendReceipt) -> str:
