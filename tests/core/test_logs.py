@@ -24,11 +24,8 @@ def captured_logs(tmp_path):
     logs.setup(level=logging.DEBUG, json_lines=True, log_file=log_file, stream=console)
     root = logging.getLogger(logs.ROOT_LOGGER)
     yield lambda: console.getvalue() + log_file.read_text(encoding="utf-8")
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-        handler.close()
-    root.propagate = True
-    root.setLevel(logging.NOTSET)
+    logs.reset()
+    assert not root.handlers
 
 
 def _forms_of(secret: str) -> list[str]:
@@ -79,3 +76,14 @@ def test_registered_values_are_redacted_even_without_a_known_shape():
 def test_short_values_are_not_registered():
     logs.register_secret("abc")
     assert logs.redact("abcdef") == "abcdef"
+
+
+def test_malformed_requests_are_one_line_without_traceback(captured_logs):
+    server = logging.getLogger("aiohttp.server")
+    try:
+        raise ValueError("Got more than 8190 bytes when reading header line")
+    except ValueError:
+        server.exception("Error handling request from 127.0.0.1")
+    written = captured_logs()
+    assert "Refused a malformed HTTP request (ValueError)" in written
+    assert "Traceback" not in written

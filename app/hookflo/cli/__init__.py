@@ -54,6 +54,11 @@ def main(argv: Sequence[str], env: Env | None = None) -> int:
     except errors.UserFacingError as err:
         env.error(f"hookflo: {err}")
         return int(_status_of(err))
+    except OSError as err:
+        # A file HookFlo needs is missing, unwritable or not a directory.
+        where = f": {err.filename}" if err.filename else ""
+        env.error(f"hookflo: {err.strerror or err}{where}")
+        return ExitStatus.ERROR
 
 
 @contextlib.contextmanager

@@ -55,7 +55,7 @@ def list_events(args: argparse.Namespace, env: Env) -> ExitStatus:
         when = local_time(event.received_at)
         env.print(
             f"{when}  {event.source:<12} {event.environment:<11} "
-            f"{event.type or '(not JSON)':<34} {event.svix_id}{mark}"
+            f"{_type_label(event):<34} {event.svix_id}{mark}"
         )
     return ExitStatus.SUCCESS
 
@@ -83,6 +83,12 @@ def list_attempts(args: argparse.Namespace, env: Env) -> ExitStatus:
         if attempt.hint:
             env.print(f"    {attempt.hint}")
     return ExitStatus.SUCCESS
+
+
+def _type_label(event: StoredEvent) -> str:
+    if event.type:
+        return event.type
+    return "(no type)" if event.body_is_json else "(not JSON)"
 
 
 def event_json(event: StoredEvent) -> dict[str, Any]:
@@ -129,6 +135,9 @@ def local_time(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
 
 
+MAX_NUMBER = 10_000_000
+
+
 def positive_int(text: str) -> int:
     """Parse a command-line number that must be 1 or more."""
     try:
@@ -137,4 +146,6 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    if value > MAX_NUMBER:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_NUMBER}, got {value}")
     return value

@@ -123,3 +123,47 @@ def setup(
         formatter.converter = time.gmtime
         on_disk.setFormatter(formatter)
         root.addHandler(on_disk)
+    _route_server_errors(root)
+
+
+class _MalformedRequestFilter(logging.Filter):
+    """aiohttp logs each malformed request with a traceback; keep one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if error is not None:
+            record.msg = "Refused a malformed HTTP request (%s)"
+            record.args = (type(error).__name__,)
+            record.exc_info = None
+            record.exc_text = None
+            record.levelno = logging.INFO
+            record.levelname = logging.getLevelName(logging.INFO)
+        return True
+
+
+_SERVER_LOGGER = "aiohttp.server"
+_server_filter = _MalformedRequestFilter()
+
+
+def _route_server_errors(root: logging.Logger) -> None:
+    """Send aiohttp's request errors through HookFlo's handlers, one line each."""
+    server = logging.getLogger(_SERVER_LOGGER)
+    for handler in list(server.handlers):
+        server.removeHandler(handler)
+    server.removeFilter(_server_filter)
+    server.addFilter(_server_filter)
+    for handler in root.handlers:
+        server.addHandler(handler)
+    server.propagate = False
+
+
+def reset() -> None:
+    """Undo ``setup``: HookFlo's loggers propagate again and hold no handler."""
+    for name in (ROOT_LOGGER, _SERVER_LOGGER):
+        logger = logging.getLogger(name)
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)
+            handler.close()
+        logger.propagate = True
+        logger.setLevel(logging.NOTSET)
+    logging.getLogger(_SERVER_LOGGER).removeFilter(_server_filter)

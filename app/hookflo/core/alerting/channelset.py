@@ -83,8 +83,9 @@ def plan(
                 "with `hookflo secret set slack-webhook-url` (or slack-bot-token)"
             )
     if settings.email is not None:
-        password = secret(channelsecrets.SMTP_PASSWORD)
-        if settings.email.username is None or password:
+        needs_password = settings.email.username is not None
+        password = secret(channelsecrets.SMTP_PASSWORD) if needs_password else None
+        if not needs_password or password:
             active.add(ChannelName.EMAIL)
         else:
             notes.append(
