@@ -182,6 +182,8 @@ def _email(table: dict[str, Any], fail: Fail) -> EmailSettings:
         "timeout",
     }
     _only(table, "channels.email.", allowed, fail)
+    if "host" not in table:
+        raise fail("channels.email.host", "a host name (the key is missing)", None)
     host = table.get("host")
     if not isinstance(host, str) or not host.strip():
         raise fail(

@@ -77,6 +77,9 @@ class Receiver:
             refusal = Refusal(
                 Reason.METHOD_NOT_ALLOWED,
                 f"Method {request.method} not allowed; Svix sends POST",
+                "Something other than Svix called this endpoint (a browser or a "
+                "health check); Clerk's deliveries are POST requests and are not "
+                "affected",
             )
             return self._refuse(request, received_at, source, refusal, allow="POST")
         body = await self._read_body(request)
