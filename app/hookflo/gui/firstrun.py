@@ -49,6 +49,7 @@ from hookflo.core.setupprogress import ProgressReader, SourceProgress
 from hookflo.gui import endpoints, guidesteps
 from hookflo.gui.context import AppContext
 from hookflo.gui.offthread import OffThread
+from hookflo.gui.qtutil import show_single
 from hookflo.gui.settings.widgets import CopyField, Message
 
 logger = logging.getLogger(__name__)
@@ -75,17 +76,11 @@ def open_first_run(
         parent: the window it belongs to, if any.
         on_saved: called with the new settings when the guide adds a source.
     """
-    guide = _open_guides.get(id(context))
-    if guide is None:
-        guide = FirstRunGuide(context, parent)
-        key = id(context)
-        _open_guides[key] = guide
-        guide.finished.connect(lambda _result: _open_guides.pop(key, None))
+    guide = show_single(
+        _open_guides, id(context), lambda: FirstRunGuide(context, parent)
+    )
     if on_saved is not None:
         guide.saved.connect(on_saved)
-    guide.show()
-    guide.raise_()
-    guide.activateWindow()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ from hookflo.core.config import Config
 from hookflo.core.errors import KeyringUnavailableError
 from hookflo.gui.context import AppContext
 from hookflo.gui.offthread import OffThread
+from hookflo.gui.qtutil import show_single
 from hookflo.gui.settings import model
 from hookflo.gui.settings.channelspage import ChannelsPage
 from hookflo.gui.settings.generalpage import GeneralPage
@@ -71,17 +72,11 @@ def open_settings(
         on_saved: called with the new settings after each save (the app
             restarts what depends on them).
     """
-    dialog = _open_dialogs.get(id(context))
-    if dialog is None:
-        dialog = SettingsDialog(context, parent)
-        key = id(context)
-        _open_dialogs[key] = dialog
-        dialog.finished.connect(lambda _result: _open_dialogs.pop(key, None))
+    dialog = show_single(
+        _open_dialogs, id(context), lambda: SettingsDialog(context, parent)
+    )
     if on_saved is not None:
         dialog.saved.connect(on_saved)
-    dialog.show()
-    dialog.raise_()
-    dialog.activateWindow()
 
 
 class SettingsDialog(QDialog):
