@@ -79,13 +79,10 @@ async def run_until_quit(hookflo: HookfloApp, app: QApplication) -> int:
     Raises:
         UserFacingError: the receiver could not start.
     """
-    try:
-        await hookflo.start()
-    except BaseException:
-        await hookflo.shutdown()
-        raise
     loop = asyncio.get_running_loop()
     handled = []
+    # Before starting: the tray icon shows during start-up, and a SIGTERM
+    # then must quit cleanly too, not kill the process mid-start.
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, hookflo.request_quit)
@@ -94,6 +91,7 @@ async def run_until_quit(hookflo: HookfloApp, app: QApplication) -> int:
     app.commitDataRequest.connect(lambda _manager: hookflo.request_quit())
     app.aboutToQuit.connect(hookflo.request_quit)
     try:
+        await hookflo.start()
         await hookflo.wait_for_quit()
     finally:
         for signum in handled:
