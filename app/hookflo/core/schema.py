@@ -64,6 +64,15 @@ MIGRATIONS: tuple[str, ...] = (
         since REAL NOT NULL
     );
     """,
+    # 3: where an event came from. ``origin`` is 'webhook' for what Clerk
+    # sent, 'caught-up' for users listed from Clerk's Backend API after time
+    # offline, and 'derived' for a named change HookFlo read out of another
+    # event (``derived_from`` points at that event).
+    """
+    ALTER TABLE events ADD COLUMN origin TEXT NOT NULL DEFAULT 'webhook';
+    ALTER TABLE events ADD COLUMN derived_from INTEGER REFERENCES events (id);
+    CREATE INDEX events_by_origin ON events (derived_from);
+    """,
 )
 
 LATEST_VERSION = len(MIGRATIONS)
