@@ -17,6 +17,8 @@ pytest_plugins = [
     "tests.support.smtpserver",
     "tests.support.alertstack",
     "tests.support.ngrokfixtures",
+    "tests.support.agentmirror",
+    "tests.support.fakeclerkapi",
 ]
 
 
@@ -26,7 +28,7 @@ def hookflo_home(tmp_path, monkeypatch):
     home = tmp_path / "hookflo-home"
     monkeypatch.setenv("HOOKFLO_HOME", str(home))
     for name in list(os.environ):
-        if name.startswith("HOOKFLO_SECRET_"):
+        if name.startswith(("HOOKFLO_SECRET_", "HOOKFLO_CLERK_SECRET_KEY_")):
             monkeypatch.delenv(name)
     return home
 

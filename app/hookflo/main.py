@@ -4,10 +4,16 @@
 anything else is a command. This module stays outside the Qt-free contract so
 that it alone decides whether the GUI is loaded; everything it dispatches to
 is imported lazily, so the commands never load Qt.
+
+One hidden command, ``_tunnel-watchdog``, is how HookFlo starts its tunnel
+watchdog from its own program, frozen build or not; it is handed over first,
+before the command line is parsed.
 """
 
 import sys
 from collections.abc import Sequence
+
+from hookflo.core.tunnel import watchdog
 
 _GUI_OPTIONS = ("--host", "--port")
 
@@ -15,6 +21,8 @@ _GUI_OPTIONS = ("--host", "--port")
 def main(argv: list[str] | None = None) -> int:
     """Run HookFlo with ``argv`` (defaults to the process arguments)."""
     args = sys.argv[1:] if argv is None else argv
+    if args[:1] == [watchdog.COMMAND]:
+        return watchdog.main(args[1:])
     if wants_gui(args):
         from hookflo.gui import launcher
 

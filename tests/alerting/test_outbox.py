@@ -343,3 +343,49 @@ async def test_a_pause_ends_by_itself(outbox):
     )
     ((sent_at, _),) = desktop.sent
     assert sent_at >= started + 0.25
+
+
+class PreparedChannel(ScriptedChannel):
+    """Records when the dispatcher asked it to get ready."""
+
+    def __init__(self, name: ChannelName) -> None:
+        super().__init__(name)
+        self.prepared_at: float | None = None
+        self.ready = asyncio.Event()
+
+    async def prepare(self) -> None:
+        self.prepared_at = time.time()
+        self.ready.set()
+
+
+class WarmingComposer(IdComposer):
+    """Records the channels the dispatcher asked it to get ready for."""
+
+    def __init__(self) -> None:
+        self.warmed: list[ChannelName] = []
+
+    def warm(self, channels) -> None:
+        self.warmed.extend(channels)
+
+
+async def test_channels_and_templates_get_ready_before_the_first_event(outbox):
+    desktop, slack = PreparedChannel(DESKTOP), ScriptedChannel(SLACK)
+    composer = WarmingComposer()
+    dispatcher = Dispatcher(
+        outbox.database_file,
+        {DESKTOP: desktop, SLACK: slack},
+        composer,
+        policies=dict.fromkeys(ChannelName, QUICK),
+    )
+    outbox.dispatchers.append(dispatcher)
+    outbox.writer.listeners.append(lambda _id, _event: dispatcher.wake())
+    await dispatcher.start()
+
+    await asyncio.wait_for(desktop.ready.wait(), 5)
+    await outbox.store_events(1)
+    await outbox.until(_all_sent)
+
+    assert sorted(composer.warmed) == sorted([DESKTOP, SLACK])
+    assert desktop.prepared_at is not None
+    assert desktop.prepared_at <= desktop.sent[0][0]
+    assert len(slack.sent) == 1  # a channel with nothing to prepare sends as usual

@@ -161,3 +161,15 @@ def test_no_rule_matching_means_no_alert(tmp_path):
         )
         == ()
     )
+
+
+def test_a_missing_email_host_is_said_in_a_plain_sentence(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        _load(tmp_path, '[channels.email]\nsender = "a@example.com"\n')
+    message = str(caught.value)
+    assert message.endswith(
+        "channels.email.host: expected a host name such as 'smtp.example.com', "
+        "but the key is missing"
+    )
+    assert "None" not in message
+    assert "got" not in message

@@ -324,3 +324,54 @@ async def test_desktop_available_without_a_bus(no_bus):
 
     assert problem is not None
     assert "DBUS_SESSION_BUS_ADDRESS is not set" in problem
+
+
+async def bus_connections() -> set[str]:
+    """The unique names connected to the session bus, this probe's excluded."""
+    from dbus_fast import Message
+    from dbus_fast.aio import MessageBus
+
+    bus = await MessageBus().connect()
+    try:
+        reply = await bus.call(
+            Message(
+                destination="org.freedesktop.DBus",
+                path="/org/freedesktop/DBus",
+                interface="org.freedesktop.DBus",
+                member="ListNames",
+            )
+        )
+        return {n for n in reply.body[0] if n.startswith(":")} - {bus.unique_name}
+    finally:
+        bus.disconnect()
+
+
+async def test_prepare_connects_ahead_and_the_send_reuses_the_connection(
+    notify_server, make_channel
+):
+    channel = make_channel()
+    before = await bus_connections()
+
+    await channel.prepare()
+    prepared = await bus_connections()
+    receipt = await channel.send(make_alert())
+
+    assert len(prepared - before) == 1  # desktop-notifier's own connection
+    assert await bus_connections() == prepared
+    assert receipt.detail == "Shown by hookflo-test-notifyd 1.0"
+    assert [call.summary for call in notify_server.calls] == ["Ada Example signed up"]
+
+
+@pytest.mark.expect_log_warnings
+async def test_prepare_without_a_service_leaves_the_failure_to_send(
+    session_bus, make_channel, caplog
+):
+    channel = make_channel()
+
+    await channel.prepare()  # does not raise
+    with pytest.raises(DeliveryError) as caught:
+        await channel.send(make_alert())
+
+    assert caught.value.permanent
+    assert caught.value.message.startswith(NO_SERVICE)
+    assert len(warnings_from_channel(caplog)) == 1

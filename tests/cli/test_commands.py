@@ -14,7 +14,7 @@ import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,8 @@ EVENT_FIELDS = {
     "source",
     "environment",
     "type",
+    "origin",
+    "derived_from",
     "received_at",
     "signed_at",
     "test",
@@ -224,6 +226,7 @@ async def test_events_json_fields_are_the_stored_event(server, http, hookflo_hom
     assert (event["source"], event["environment"]) == ("clerk", "production")
     assert event["type"] == "user.created"
     assert (event["test"], event["payload_is_json"]) == (False, True)
+    assert (event["origin"], event["derived_from"]) == ("webhook", None)
     assert event["payload"] == json.loads(body)
     assert isinstance(event["id"], int)
     signed = datetime.fromtimestamp(int(headers["svix-timestamp"]), tz=UTC)
@@ -402,3 +405,81 @@ def test_send_test_with_a_wrong_config_file(hookflo_home):
         f"hookflo: {config_file}: receiver.port: expected a port number from 0 to "
         "65535, got True"
     )
+
+
+# --- status: quiet hours -------------------------------------------------------
+
+
+def _quiet_around_now(home: Path) -> str:
+    """Write quiet hours from an hour ago to an hour from now; return the end."""
+    now = datetime.now()
+    start = (now - timedelta(hours=1)).strftime("%H:%M")
+    end = (now + timedelta(hours=1)).strftime("%H:%M")
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text(
+        f'[quiet_hours]\nenabled = true\nstart = "{start}"\nend = "{end}"\n',
+        encoding="utf-8",
+    )
+    return end
+
+
+def test_status_says_quiet_until_when_during_quiet_hours(hookflo_home):
+    end = _quiet_around_now(hookflo_home)
+    result = run(hookflo_home, "status")
+    assert result.status == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Receiver: not running"
+    assert (
+        f"Quiet until {end} (quiet hours "
+        f"{(datetime.now() - timedelta(hours=1)):%H:%M} to {end}, "
+        "desktop alerts held)"
+    ) in lines
+    facts = run(hookflo_home, "status", "--json").json()
+    assert facts["quiet_hours"]["quiet_now"] is True
+    assert facts["quiet_hours"]["channels"] == ["desktop"]
+
+
+def test_status_says_quiet_hours_off_by_default(hookflo_home):
+    result = run(hookflo_home, "status")
+    assert "Quiet hours: off" in result.stdout.splitlines()
+
+
+async def test_status_names_the_running_receiver(hookflo_home, server):
+    result = await asyncio.to_thread(run, hookflo_home, "status")
+    assert result.stdout.splitlines()[0] == (
+        f"Receiver: listening on 127.0.0.1:{server.port}"
+    )
+
+
+# --- the tray app's options on the command line ---------------------------------
+
+
+def test_help_names_the_tray_apps_host_and_port(hookflo_home):
+    result = run(hookflo_home, "--help")
+    assert result.status == 0
+    assert result.stdout.startswith(
+        "usage: hookflo [--host HOST] [--port PORT]\n       hookflo COMMAND ..."
+    )
+    assert "  hookflo [--host HOST] [--port PORT]\n" in result.stdout
+    assert "start the tray app (no command)" in result.stdout
+    serve_help = run(hookflo_home, "serve", "--help").stdout
+    assert serve_help.startswith("usage: hookflo serve ")
+
+
+@pytest.mark.parametrize(
+    ("argv", "extra"),
+    [
+        (["--port", "8000", "extra"], "extra"),
+        (["--host=127.0.0.1", "--port", "1", "serve"], "serve"),
+        (["--port", "8000", "--json-logs"], "--json-logs"),
+    ],
+)
+def test_more_than_tray_options_is_one_clear_sentence(hookflo_home, argv, extra):
+    result = run(hookflo_home, *argv)
+    assert result.status == 2
+    line = assert_one_sentence(result)
+    assert line == (
+        f"hookflo: The tray app takes only --host and --port, not {extra!r}; "
+        "a command's options go after the command, as in `hookflo serve --port 8787`"
+    )
+    assert "invalid choice" not in line

@@ -191,6 +191,9 @@ class TestList:
             f"clerk-dev (development): {fingerprint(DEV_SECRET)} from "
             "HOOKFLO_SECRET_CLERK_DEV",
             "staging (production): no signing secret",
+            "clerk: Clerk secret key not set (no catch-up after time offline)",
+            "clerk-dev: Clerk secret key not set (no catch-up after time offline)",
+            "staging: Clerk secret key not set (no catch-up after time offline)",
             "slack-webhook-url: not set",
             "slack-bot-token: not set",
             "smtp-password: not set",

@@ -195,9 +195,11 @@ def test_tunnel_settings_survive_a_round_trip(tmp_path):
     given = _load_text(
         tmp_path,
         '[tunnel]\nenabled = true\ndomain = "Hook.ngrok-free.app"\nregion = "eu"\n'
-        f'ngrok_path = "{tmp_path / "bin" / "ngrok"}"\n',
+        f'ngrok_path = "{tmp_path / "bin" / "ngrok"}"\n'
+        'download_url = "https://mirror.example.com/ngrok.tgz"\n',
     )
     assert given.tunnel.domain == "hook.ngrok-free.app"
+    assert given.tunnel.download_url == "https://mirror.example.com/ngrok.tgz"
     target = tmp_path / "config.toml"
     configwrite.write(target, given)
     assert config.load(target) == given

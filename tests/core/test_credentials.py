@@ -11,6 +11,7 @@ import keyring.backends.null
 import keyring.core
 import pytest
 
+from hookflo.core import channelsecrets
 from hookflo.core.credentials import (
     Credentials,
     Origin,
@@ -201,10 +202,23 @@ def test_locked_keyring_is_refused_fast_with_a_clear_message(secret_service):
 @pytest.mark.usefixtures("no_secret_service")
 def test_without_any_keyring_the_error_names_the_variable():
     assert isinstance(keyring.get_keyring(), keyring.backends.fail.Keyring)
-    with pytest.raises(KeyringUnavailableError, match="HOOKFLO_SECRET_<SOURCE>"):
+    with pytest.raises(KeyringUnavailableError, match="HOOKFLO_SECRET_CLERK "):
         Credentials({}).signing_secrets("clerk")
     with pytest.raises(KeyringUnavailableError, match="No OS keyring"):
         Credentials({}).set_signing_secrets("clerk", [SECRET])
+
+
+@pytest.mark.expect_log_warnings
+@pytest.mark.usefixtures("no_secret_service")
+def test_without_any_keyring_each_secret_names_its_own_variable():
+    with pytest.raises(KeyringUnavailableError) as dev:
+        Credentials({}).signing_secrets("clerk-dev")
+    assert "set the HOOKFLO_SECRET_CLERK_DEV environment variable" in str(dev.value)
+    assert "<SOURCE>" not in str(dev.value)
+    slack = channelsecrets.SLACK_BOT_TOKEN
+    with pytest.raises(KeyringUnavailableError) as channel:
+        channelsecrets.read(Credentials({}), {}, slack)
+    assert f"set the {slack.variable} environment variable" in str(channel.value)
 
 
 @pytest.mark.usefixtures("no_secret_service")
@@ -220,7 +234,7 @@ def test_plaintext_backend_is_refused(monkeypatch):
     plaintext = PlaintextKeyring()
     monkeypatch.setattr(keyring.core, "_keyring_backend", plaintext)
     credentials = Credentials({})
-    with pytest.raises(KeyringUnavailableError, match="HOOKFLO_SECRET_<SOURCE>"):
+    with pytest.raises(KeyringUnavailableError, match="HOOKFLO_SECRET_CLERK "):
         credentials.set_signing_secrets("clerk", [SECRET])
     with pytest.raises(KeyringUnavailableError):
         credentials.signing_secrets("clerk")
@@ -234,7 +248,7 @@ def test_null_backend_is_refused(no_secret_service, monkeypatch):
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
     reset_keyring_choice()
     assert isinstance(keyring.get_keyring(), keyring.backends.null.Keyring)
-    with pytest.raises(KeyringUnavailableError, match="HOOKFLO_SECRET_<SOURCE>"):
+    with pytest.raises(KeyringUnavailableError, match="HOOKFLO_SECRET_CLERK "):
         Credentials({}).set_signing_secrets("clerk", [SECRET])
 
 

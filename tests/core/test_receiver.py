@@ -166,3 +166,38 @@ async def test_dev_signed_event_on_prod_path_hints_at_dev_source(make_receiver):
     assert "'clerk-dev'" in attempt.hint
     assert "development" in attempt.hint
     assert json.loads(await response.text())["error"] == "signature_mismatch"
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "words"),
+    [
+        ("svix-id", "msg_" + "x" * 4996, "svix-id header too long (5000 characters"),
+        ("svix-timestamp", "1" * 40, "svix-timestamp header too long (40"),
+        ("svix-signature", "v1," + "A" * 5000, "svix-signature header too long"),
+    ],
+)
+async def test_over_long_svix_headers_are_400_with_a_stored_reason(
+    make_receiver, header, value, words
+):
+    harness = await make_receiver()
+    body = clerk_body()
+    headers = signed_headers(body)
+    headers[header] = value
+    response = await harness.client.post("/webhooks/clerk", data=body, headers=headers)
+    assert response.status == 400
+    answer = await response.json()
+    assert answer["error"] == "header_too_long"
+    assert answer["message"].startswith(words)
+    assert value not in json.dumps(answer)
+    assert harness.events() == []
+    (attempt,) = await harness.attempts()
+    assert attempt.reason == "header_too_long"
+    assert "did not come from Clerk" in attempt.hint
+
+
+async def test_a_svix_id_of_256_characters_is_still_accepted(make_receiver):
+    harness = await make_receiver()
+    body = clerk_body()
+    headers = signed_headers(body, msg_id="msg_" + "a" * 252)
+    response = await harness.client.post("/webhooks/clerk", data=body, headers=headers)
+    assert response.status == 200

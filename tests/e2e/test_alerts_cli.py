@@ -87,6 +87,33 @@ async def test_retry_by_delivery_message_or_event_is_sent_by_the_running_server(
     )
 
 
+async def test_retry_of_a_sent_delivery_is_refused_unless_again(alert_stack):
+    stack = alert_stack
+    stack.configure(email={"off": True}, slack={"off": True})
+    await stack.start(policies=dict.fromkeys(ChannelName, ROOMY))
+    await stack.store(signup())
+    (sent,) = await stack.settled(1)
+    assert sent["state"] == "sent"
+
+    refused = await stack.cli_async("retry", str(sent["id"]))
+    assert refused.status == ExitStatus.ERROR
+    sentence = one_sentence(refused)
+    assert re.fullmatch(
+        rf"Delivery #{sent['id']} \(desktop, event 1\) was already sent at "
+        rf"{TIME}; add --again to send it once more",
+        sentence,
+    ), sentence
+    assert [r["state"] for r in stack.deliveries()] == ["sent"]
+    assert len(stack.notify.calls) == 1
+
+    again = await stack.cli_async("retry", "--again", str(sent["id"]))
+    assert again.status == 0, again.stderr
+    assert again.stdout == (
+        f"Queued #{sent['id']} (desktop, event 1) to be sent again.\n"
+    )
+    await stack.until(lambda: len(stack.notify.calls) == 2, what="sent once more")
+
+
 @pytest.mark.parametrize(
     ("target", "sentence"),
     [

@@ -17,6 +17,7 @@ import asyncio
 import dataclasses
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -226,12 +227,12 @@ def run_hookflo(desktop, tmp_path) -> Iterator:
     started: list[HookfloProcess] = []
     home = tmp_path / "hookflo-home"
 
-    def start(*args: str) -> HookfloProcess:
+    def start(*args: str, **environ: str) -> HookfloProcess:
         stderr_file = tmp_path / f"hookflo-{len(started)}.stderr"
         with stderr_file.open("wb") as stderr:
             process = subprocess.Popen(
                 [sys.executable, "-m", "hookflo", *args],
-                env=desktop.environ(home),
+                env=desktop.environ(home) | environ,
                 stdin=subprocess.DEVNULL,
                 stdout=stderr,
                 stderr=stderr,
@@ -321,3 +322,31 @@ async def test_sigterm_quits_cleanly_and_promptly(desktop, run_hookflo):
     assert_clean_exit(app)
     assert "Quitting" in app.log
     assert not (app.home / "data" / "receiver.json").exists()
+
+
+async def test_the_tray_app_verifies_and_alerts_without_svix_or_unused_channels(
+    desktop, run_hookflo
+):
+    # svix pulls in its API client (pydantic, httpx) for a check HookFlo does
+    # itself; Slack and email libraries wait until their channel is on.
+    # Python's import log lists every module the process loaded, lazy ones too.
+    app = run_hookflo("--port", "0", PYTHONPROFILEIMPORTTIME="1")
+    await wait_until_in_the_tray(desktop, app)
+    body = clerk_body("user.created")
+    url = f"http://127.0.0.1:{app.port()}/webhooks/clerk"
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(url, data=body, headers=signed_headers(body)) as answer,
+    ):
+        assert answer.status == 200
+    await until(lambda: desktop.popups.calls, what="the popup")
+
+    app.process.send_signal(signal.SIGTERM)
+    assert await app.exit_code(QUIT_WITHIN_S) == 0
+
+    names = re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*([\w.]+)", app.stderr, re.M)
+    loaded = {name.split(".")[0] for name in names}
+    assert {"PySide6", "aiohttp", "hookflo"} <= loaded  # the log is there
+    avoided = {"svix", "standardwebhooks", "pydantic", "httpx"}
+    avoided |= {"slack_sdk", "aiosmtplib"}
+    assert loaded.isdisjoint(avoided), sorted(loaded & avoided)

@@ -4,7 +4,7 @@ import asyncio
 import sys
 import time
 import types
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from PySide6.QtGui import QGuiApplication
@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 from hookflo.gui import app as app_module
 from hookflo.gui import menu as menu_module
 from hookflo.gui.status import TrayState
-from tests.gui.conftest import PROD_PATH, until
+from tests.gui.conftest import PROD_PATH, TWO_SOURCES, until
 from tests.support.clerk import SECRET_B, clerk_body
 
 EXPECTED_MENU = [
@@ -271,3 +271,18 @@ async def test_a_pause_set_elsewhere_shows_in_the_tray(start_app, monkeypatch):
         dispatcher.pause(time.time() + 0.05)
         await until(lambda: not menu.pause_status.isVisible(), what="its end seen")
         assert running.app.tracker.status.paused_until is None
+
+
+async def test_quiet_hours_show_in_the_menu_and_tooltip(start_app, monkeypatch):
+    monkeypatch.setattr(app_module, "PAUSE_CHECK_MS", 20)
+    now = datetime.now()
+    start = (now - timedelta(hours=1)).strftime("%H:%M")
+    end = (now + timedelta(hours=1)).strftime("%H:%M")
+    quiet = f'\n[quiet_hours]\nenabled = true\nstart = "{start}"\nend = "{end}"\n'
+    async with start_app(config_text=TWO_SOURCES + quiet) as running:
+        menu = running.app.menu
+        line = f"Quiet until {end}"
+        await until(lambda: menu.pause_status.text() == line, what="quiet shown")
+        assert menu.pause_status.isVisible()
+        assert not menu.resume.isEnabled()  # quiet hours are not a pause
+        assert line in running.app.tray.icon.toolTip().splitlines()

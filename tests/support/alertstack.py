@@ -201,9 +201,15 @@ class AlertStack:
         (self.home / "config.toml").write_text(text, encoding="utf-8")
 
     async def start(
-        self, policies: Mapping[ChannelName, Policy] | None = None
+        self,
+        policies: Mapping[ChannelName, Policy] | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
     ) -> Server:
-        """Start the real server on this config (stopping a running one)."""
+        """Start the real server on this config (stopping a running one).
+
+        ``clock`` is the alerts' wall clock (a test moves it past quiet hours).
+        """
         await self.stop()
         where = self.paths
         server = Server(
@@ -214,6 +220,7 @@ class AlertStack:
             port=0,
             environ=self.environ,
             policies=policies,
+            clock=clock,
         )
         await server.start()
         self.server = server

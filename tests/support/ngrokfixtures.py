@@ -2,8 +2,10 @@
 
 ``fake_ngrok`` points everything at ``fakengrok/fakengrok.py``: HOME and
 XDG_CONFIG_HOME are temporary (no real ngrok config is read or written),
-pyngrok's download fails loudly, only loopback is reachable, and every agent
-the stand-in recorded is ended (by pid) at the end of the test.
+pyngrok's download fails loudly, ngrok's CDN is never a download's source
+(a test that installs the agent names its stand-in server in ``[tunnel]
+download_url``), only loopback is reachable, and every agent the stand-in
+recorded is ended (by pid) at the end of the test.
 ``tunnel_stack`` adds a real ``Server`` on 127.0.0.1:0 and builds
 ``Tunnel`` objects for it with short timings.
 """
@@ -18,7 +20,7 @@ from typing import Any
 
 import keyring.backends.null
 import pytest
-from pyngrok import installer, process
+from pyngrok import exception, installer, process
 
 from hookflo.core import config, paths
 from hookflo.core.credentials import Credentials
@@ -40,6 +42,7 @@ FAST = supervisor.TunnelTiming(
     backoff_max_s=0.4,
     reconnect_grace_s=0.6,
     keyring_timeout_s=2.0,
+    agent_poll_s=0.1,
 )
 
 
@@ -132,6 +135,13 @@ def fake_ngrok(tmp_path, monkeypatch) -> Iterator[FakeNgrok]:
         raise AssertionError(f"pyngrok tried to download ngrok: {args} {kwargs}")
 
     monkeypatch.setattr(installer, "install_ngrok", no_download)
+    asked_cdn: list[str] = []
+
+    def no_cdn(*args: Any) -> str:
+        asked_cdn.append(repr(args))
+        raise exception.PyngrokNgrokInstallError("tests never use ngrok's CDN")
+
+    monkeypatch.setattr(installer, "get_ngrok_cdn_url", no_cdn)
     guard = LoopbackGuard()
     guard.install(monkeypatch)
     try:
@@ -140,6 +150,7 @@ def fake_ngrok(tmp_path, monkeypatch) -> Iterator[FakeNgrok]:
         fake.end_agents()
         process.is_process_running(str(FAKE_NGROK))  # forget dead agents
     assert not guard.refused, f"tried to leave loopback: {guard.refused}"
+    assert not asked_cdn, "a download fell back to ngrok's CDN: set download_url"
 
 
 @dataclasses.dataclass

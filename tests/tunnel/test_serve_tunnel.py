@@ -20,7 +20,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from hookflo.core.tunnel import procs
+from hookflo.core.tunnel import procs, watchdog
+from tests.support.agentmirror import TGZ
 from tests.support.clerk import SECRET, clerk_body, signed_headers
 from tests.support.ngrokfixtures import TOKEN
 
@@ -70,10 +71,7 @@ class Serving:
     def watchdog(self) -> int:
         """The pid of this HookFlo's watchdog."""
         (found,) = procs.mine(
-            lambda f: (
-                f.parent == self.process.pid
-                and any(a.endswith("watchdog.py") for a in f.args)
-            )
+            lambda f: f.parent == self.process.pid and watchdog.COMMAND in f.args
         )
         return found.pid
 
@@ -169,11 +167,11 @@ async def test_kill_9_leaves_no_agent_and_a_restart_finds_one(serve, fake_ngrok)
 
     (agent,) = fake_ngrok.live_agents()
     assert shown["agent_pid"] == agent
-    watchdog = first.watchdog()
+    watcher = first.watchdog()
     os.kill(first.process.pid, signal.SIGKILL)
     first.process.wait(timeout=5)
     wait_until_dead(agent)
-    wait_until_dead(watchdog)
+    wait_until_dead(watcher)
     assert list(fake_ngrok.scratch_root.iterdir()) == []  # config removed too
     assert_nowhere_on_disk(TOKEN, serve.home, fake_ngrok.root)
     gone = hookflo(serve.environ, "tunnel", "status")
@@ -243,3 +241,59 @@ def test_status_says_why_the_tunnel_is_not_available(serve):
     )
     sent = hookflo(serve.environ, "send-test")
     assert sent.returncode == 0, sent.stderr
+
+
+async def test_c19_serve_without_an_agent_then_tunnel_install_brings_it_up(
+    serve, fake_ngrok, agent_mirror, tmp_path
+):
+    (serve.home / "config.toml").write_text(
+        "[channels.desktop]\nenabled = false\n\n"
+        f'[tunnel]\nenabled = true\ndownload_url = "{agent_mirror.url(TGZ)}"\n',
+        encoding="utf-8",
+    )
+    empty = tmp_path / "empty-path"
+    empty.mkdir()
+    environ = {**serve.environ, "PATH": str(empty)}
+    agent = serve.home / "data" / "ngrok" / "ngrok"
+    managed = fake_ngrok.root / "xdg-config" / "ngrok" / "ngrok"
+
+    started = time.monotonic()
+    serving = serve(PATH=str(empty))
+    (said,) = serving.wait_for("tunnel_unavailable")
+    assert time.monotonic() - started < 10
+    serving.wait_for("listening")
+    status = hookflo(environ, "tunnel", "status")
+    sent = hookflo(environ, "send-test")
+
+    looked_in = f"looked in PATH, {agent}, {managed}"
+    assert said["message"].startswith(
+        f"Tunnel: Not available: ngrok agent not found ({looked_in}); run "
+        "`hookflo tunnel install`"
+    )
+    assert status.returncode == 1
+    first, advice = status.stdout.splitlines()[:2]
+    assert first == f"Tunnel not available: ngrok agent not found ({looked_in})"
+    assert advice.startswith("What to do: run `hookflo tunnel install` (it downloads")
+    assert sent.returncode == 0, sent.stderr
+    assert agent_mirror.hits == {}  # starting asked nobody for anything
+    assert not agent.parent.exists()
+
+    # Any request that is not to this machine goes to a dead proxy.
+    dead_end = {"https_proxy": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9"}
+    installed = await asyncio.to_thread(
+        hookflo,
+        {**environ, **dead_end, "no_proxy": "127.0.0.1,localhost"},
+        "tunnel",
+        "install",
+    )
+    assert installed.returncode == 0, installed.stderr
+    assert installed.stdout == f"{agent}\n"
+    assert installed.stderr.splitlines()[-1].startswith(
+        "Downloading ngrok agent: 100 % ("
+    )
+    (up,) = await asyncio.to_thread(serving.wait_for, "tunnel_up")  # picked up
+    assert await deliver(up["url"]) == (200, {"status": "stored"})
+    (run,) = fake_ngrok.starts()
+    assert run["executable"] == str(agent)
+    assert agent_mirror.hits[TGZ] == 1
+    assert "Traceback" not in serving.log_file.read_text(encoding="utf-8")

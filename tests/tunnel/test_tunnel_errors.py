@@ -16,6 +16,7 @@ import pytest
 
 from hookflo.core.tunnel.errors import Problem
 from hookflo.core.tunnel.status import TunnelState
+from tests.support.agentmirror import TGZ
 from tests.support.cases import load_case
 from tests.support.clerk import clerk_body, signed_headers
 from tests.support.ngrokfixtures import FAKE_NGROK, TOKEN
@@ -293,30 +294,42 @@ async def test_c23_domain_online_elsewhere_is_said_and_no_random_fallback(
     assert recovered.public_url == f"https://{domain}"
 
 
-async def test_c19_no_agent_anywhere_is_said_at_once_and_nothing_downloaded(
-    tunnel_stack, tmp_path, monkeypatch, caplog
+async def test_c19_no_agent_is_said_at_once_naming_where_and_nothing_is_fetched(
+    tunnel_stack, agent_mirror, tmp_path, monkeypatch, caplog
 ):
     empty = tmp_path / "empty-path"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
-    tunnel_stack.write_config(stand_in=False)
+    # A download source is even configured: starting must still not use it.
+    tunnel_stack.write_config(
+        f'download_url = "{agent_mirror.url(TGZ)}"', stand_in=False
+    )
     server = await tunnel_stack.start_server()
     managed = tunnel_stack.fake.root / "xdg-config" / "ngrok" / "ngrok"
+    downloaded = tunnel_stack.home / "data" / "ngrok" / "ngrok"
 
     started = asyncio.get_running_loop().time()
     status = await unavailable(tunnel_stack.tunnel())
 
     assert asyncio.get_running_loop().time() - started < 10
-    assert status.describe().startswith(
-        "tunnel: not available: ngrok agent not found (looked in PATH, "
+    assert status.problem is Problem.NO_AGENT
+    assert status.describe() == (
+        "tunnel: not available: ngrok agent not found "
+        f"(looked in PATH, {downloaded}, {managed})"
     )
-    assert str(managed) in status.summary
-    assert "https://ngrok.com/download" in status.advice
-    assert "ngrok_path" in status.advice
-    assert not managed.exists()
+    assert status.advice.startswith(
+        "run `hookflo tunnel install` (it downloads the agent, about 10 MB, "
+        'showing progress) or choose "Download ngrok agent…" in the tray menu; '
+        "or install ngrok from https://ngrok.com/download and set ngrok_path in "
+        "the [tunnel] table of config.toml"
+    )
+    assert agent_mirror.hits == {}  # no request at all
+    assert not downloaded.parent.exists()  # no agent, not even a partial one
     assert not managed.parent.exists()
+    assert tunnel_stack.fake.starts() == []
     (line,) = loud_lines(caplog)
     assert line.exc_info is None
+    assert "Traceback" not in line.getMessage()
     assert await local_delivery_works(server)
 
 

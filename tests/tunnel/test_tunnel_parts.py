@@ -37,14 +37,22 @@ class TestSettings:
         loaded, _ = self.load(
             tmp_path,
             "[tunnel]\nenabled = true\ndomain = 'Hookflo-Fake-Example.ngrok-free.app'\n"
-            "region = 'eu'\nngrok_path = '/opt/ngrok/ngrok'\n",
+            "region = 'eu'\nngrok_path = '/opt/ngrok/ngrok'\n"
+            "download_url = 'https://mirror.example.com/ngrok-v3.tgz'\n",
         )
         assert loaded.tunnel == TunnelSettings(
             enabled=True,
             domain="hookflo-fake-example.ngrok-free.app",
             region="eu",
             ngrok_path=Path("/opt/ngrok/ngrok"),
+            download_url="https://mirror.example.com/ngrok-v3.tgz",
         )
+
+    def test_a_plain_http_download_is_for_this_machine_only(self, tmp_path):
+        loaded, _ = self.load(
+            tmp_path, "[tunnel]\ndownload_url = 'http://127.0.0.1:8000/ngrok.tgz'\n"
+        )
+        assert loaded.tunnel.download_url == "http://127.0.0.1:8000/ngrok.tgz"
 
     @pytest.mark.parametrize(
         ("line", "key"),
@@ -53,6 +61,9 @@ class TestSettings:
             ("domain = 'https://x.ngrok-free.app'", "tunnel.domain"),
             ("region = 'Europe'", "tunnel.region"),
             ("ngrok_path = 'bin/ngrok'", "tunnel.ngrok_path"),
+            ("download_url = 'http://mirror.example.com/n.tgz'", "tunnel.download_url"),
+            ("download_url = 'ftp://mirror.example.com/n.tgz'", "tunnel.download_url"),
+            ("download_url = 'ngrok.tgz'", "tunnel.download_url"),
             ("authtoken = 'x'", "tunnel.authtoken"),
         ],
     )

@@ -12,11 +12,14 @@ from collections.abc import Callable, Iterator, Sequence
 from hookflo import __version__
 from hookflo.cli import (
     deliveriescmd,
+    digestcmd,
     listing,
     secretcmd,
     sendtest,
     serve,
+    statuscmd,
     testchannel,
+    trayargs,
     tunnelcmd,
 )
 from hookflo.cli.environment import Env
@@ -31,6 +34,10 @@ Handler = Callable[[argparse.Namespace, Env], ExitStatus]
 def main(argv: Sequence[str], env: Env | None = None) -> int:
     """Run one command; return the process exit status."""
     env = env or Env()
+    misuse = trayargs.misuse(argv)
+    if misuse:
+        env.error(f"hookflo: {misuse}")
+        return ExitStatus.USAGE
     parser = build_parser()
     try:
         # argparse prints usage, errors and --version to sys.stdout/sys.stderr;
@@ -95,17 +102,25 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the parser of every sub-command."""
     parser = argparse.ArgumentParser(
         prog="hookflo",
+        usage=trayargs.USAGE,
         description="Receive Clerk webhooks, verify and store them, and alert you.",
+        epilog=trayargs.EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"hookflo {__version__}")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    # Sub-commands' usage starts "hookflo serve", not the tray line above.
+    commands = parser.add_subparsers(
+        title="commands", metavar="COMMAND", prog="hookflo"
+    )
     serve.register(commands)
     listing.register(commands)
     deliveriescmd.register(commands)
+    digestcmd.register(commands)
     sendtest.register(commands)
     testchannel.register(commands)
     secretcmd.register(commands)
     tunnelcmd.register(commands)
+    statuscmd.register(commands)
     return parser
 
 
@@ -114,6 +129,11 @@ def _status_of(error: errors.UserFacingError) -> ExitStatus:
         return ExitStatus.CONFIG
     if isinstance(error, errors.KeyringUnavailableError):
         return ExitStatus.KEYRING
-    if isinstance(error, sendtest.RefusedError | testchannel.ChannelTestError):
+    if isinstance(
+        error,
+        sendtest.RefusedError
+        | testchannel.ChannelTestError
+        | digestcmd.DigestSendError,
+    ):
         return ExitStatus.REFUSED
     return ExitStatus.ERROR

@@ -40,6 +40,11 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         ),
     )
     retry.add_argument("target", help="DELIVERY_ID, event:EVENT_ID or msg_…")
+    retry.add_argument(
+        "--again",
+        action="store_true",
+        help="send a delivery that was already sent once more",
+    )
     retry.set_defaults(handler=retry_deliveries)
 
 
@@ -74,6 +79,7 @@ def retry_deliveries(args: argparse.Namespace, env: Env) -> ExitStatus:
     try:
         now = time.time()
         if re.fullmatch(r"\d+", target):
+            _refuse_if_sent(outbox.delivery(int(target)), again=args.again)
             delivery = outbox.retry_delivery(int(target), now)
             if delivery is None:
                 raise UserFacingError(
@@ -98,6 +104,17 @@ def retry_deliveries(args: argparse.Namespace, env: Env) -> ExitStatus:
             "to be sent again."
         )
     return ExitStatus.SUCCESS
+
+
+def _refuse_if_sent(delivery: Delivery | None, *, again: bool) -> None:
+    """Refuse to repeat an alert that arrived, unless asked to (``--again``)."""
+    if delivery is None or delivery.state is not State.SENT or again:
+        return
+    when = local_time(delivery.sent_at or delivery.updated_at)
+    raise UserFacingError(
+        f"Delivery #{delivery.id} ({delivery.channel}, event {delivery.event_id}) "
+        f"was already sent at {when}; add --again to send it once more"
+    )
 
 
 def _event_id(outbox: OutboxStore, target: str) -> int:

@@ -7,6 +7,7 @@ from typing import Any
 
 from hookflo.cli.environment import Env
 from hookflo.cli.status import ExitStatus
+from hookflo.core import store as eventstore
 from hookflo.core.store import Attempt, Store, StoredEvent
 
 
@@ -51,7 +52,7 @@ def list_events(args: argparse.Namespace, env: Env) -> ExitStatus:
         env.print(f"No events{kind} stored yet.")
         return ExitStatus.SUCCESS
     for event in found:
-        mark = " TEST" if event.is_test else ""
+        mark = (" TEST" if event.is_test else "") + origin_mark(event)
         when = local_time(event.received_at)
         env.print(
             f"{when}  {event.source:<12} {event.environment:<11} "
@@ -91,14 +92,29 @@ def _type_label(event: StoredEvent) -> str:
     return "(no type)" if event.body_is_json else "(not JSON)"
 
 
+def origin_mark(event: StoredEvent) -> str:
+    """Return what the text listing adds after an event that Clerk did not send."""
+    if event.origin == eventstore.ORIGIN_CAUGHT_UP:
+        return " CAUGHT UP"
+    if event.origin == eventstore.ORIGIN_DERIVED and event.derived_from is not None:
+        return f" (from event {event.derived_from})"
+    return ""
+
+
 def event_json(event: StoredEvent) -> dict[str, Any]:
-    """Return the JSON form of an event (the ``events --json`` contract)."""
+    """Return the JSON form of an event (the ``events --json`` contract).
+
+    ``origin`` is ``webhook``, ``caught-up`` or ``derived``; ``derived_from``
+    is the id of the event a derived one was read out of, else null.
+    """
     return {
         "id": event.id,
         "svix_id": event.svix_id,
         "source": event.source,
         "environment": event.environment,
         "type": event.type,
+        "origin": event.origin,
+        "derived_from": event.derived_from,
         "received_at": iso_time(event.received_at),
         "signed_at": iso_time(event.signed_at),
         "test": event.is_test,

@@ -3,7 +3,7 @@
 import argparse
 import getpass
 
-from hookflo.cli import channelsecretcmd
+from hookflo.cli import channelsecretcmd, clerkkeycmd
 from hookflo.cli.environment import Env
 from hookflo.cli.status import ExitStatus
 from hookflo.core import channelsecrets, signingsecret
@@ -26,7 +26,8 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         description=(
             "Manage the secrets HookFlo keeps in the OS keyring: each source's "
             "Svix signing secrets, the Slack webhook URL or bot token and the "
-            "SMTP password the alert channels use, and the ngrok authtoken."
+            "SMTP password the alert channels use, the ngrok authtoken, and each "
+            "source's Clerk secret key (for the catch-up after time offline)."
         ),
     )
     actions = parser.add_subparsers(title="actions", metavar="ACTION", required=True)
@@ -44,6 +45,11 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
         action="store_true",
         help="keep the current secret(s) too, for a rotation",
     )
+    set_.add_argument(
+        "--clerk-secret-key",
+        action="store_true",
+        help="set the source's Clerk Backend API secret key (sk_live_…) instead",
+    )
     set_.set_defaults(handler=set_secret)
 
     list_ = actions.add_parser("list", help="show which secrets are set (never values)")
@@ -54,6 +60,11 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     delete.add_argument(
         "--fingerprint", help="remove only the secret with this fingerprint"
     )
+    delete.add_argument(
+        "--clerk-secret-key",
+        action="store_true",
+        help="remove the source's Clerk Backend API secret key instead",
+    )
     delete.set_defaults(handler=delete_secret)
 
 
@@ -63,6 +74,8 @@ def set_secret(args: argparse.Namespace, env: Env) -> ExitStatus:
     if channel_secret is not None:
         return channelsecretcmd.set_channel_secret(channel_secret, env)
     source = env.load_config().source(args.source)
+    if args.clerk_secret_key:
+        return clerkkeycmd.set_key(source, env)
     pasted = _read_value(env, source.name)
     try:
         secret, notes = signingsecret.normalise_pasted(pasted)
@@ -108,6 +121,9 @@ def list_secrets(args: argparse.Namespace, env: Env) -> ExitStatus:
             else "keyring"
         )
         env.print(f"{source.name} ({source.environment}): {labels} from {where}")
+    for source in config.sources:
+        described = clerkkeycmd.describe_key(source, env)
+        env.print(f"{source.name}: Clerk secret key {described}")
     channelsecretcmd.list_channel_secrets(env)
     return ExitStatus.SUCCESS
 
@@ -118,6 +134,8 @@ def delete_secret(args: argparse.Namespace, env: Env) -> ExitStatus:
     if channel_secret is not None:
         return channelsecretcmd.delete_channel_secret(channel_secret, env)
     source = env.load_config().source(args.source)
+    if args.clerk_secret_key:
+        return clerkkeycmd.delete_key(source, env)
     credentials = env.secrets()
     if args.fingerprint is None:
         removed = credentials.delete(signing_secret_entry(source.name))

@@ -2,12 +2,13 @@
 
 It reads what the running ``hookflo serve --tunnel`` (or the tray app)
 publishes in its data directory; it never starts or touches an agent.
+``hookflo tunnel install`` (``tunnelinstall``) downloads the agent.
 """
 
 import argparse
 import json
 
-from hookflo.cli import listing
+from hookflo.cli import listing, tunnelinstall
 from hookflo.cli.environment import Env
 from hookflo.cli.status import ExitStatus
 from hookflo.core.errors import UserFacingError
@@ -20,7 +21,10 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     parser = commands.add_parser(
         "tunnel",
         help="the ngrok tunnel of the running HookFlo",
-        description="Show the public URL that the running HookFlo's tunnel serves.",
+        description=(
+            "Show the public URL that the running HookFlo's tunnel serves, or "
+            "install the ngrok agent."
+        ),
     )
     actions = parser.add_subparsers(title="actions", metavar="ACTION", required=True)
     status = actions.add_parser(
@@ -30,6 +34,7 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
     )
     status.add_argument("--json", action="store_true", help="print one JSON object")
     status.set_defaults(handler=show_status)
+    tunnelinstall.register(actions)
 
 
 def show_status(args: argparse.Namespace, env: Env) -> ExitStatus:
@@ -75,9 +80,13 @@ def describe(status: TunnelStatus) -> list[str]:
     if status.state is TunnelState.DOWN:
         lines = [f"Tunnel down since {since}: {status.summary}; reconnecting"]
     elif status.state is TunnelState.UNAVAILABLE:
-        lines = [f"Tunnel not available: {status.summary}"]
+        summary = status.summary or ""
+        said = summary.removeprefix("not available: ")  # "not available" once
+        lines = [f"Tunnel not available: {said}"]
     else:
         lines = [f"Tunnel {status.state.value} since {since}"]
+        if status.download_done is not None:
+            lines.append(status.download_progress())
     if status.advice:
         lines.append(f"What to do: {status.advice}")
     if status.public_url:

@@ -15,6 +15,16 @@ from hookflo.core.channels.base import ChannelName
 
 Fail = Callable[[str, str, object], Exception]
 
+
+class _Missing:
+    """What a ``Fail`` is given as the value of a key that is not there."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING = _Missing()
+
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 # Clerk's types are camelCase in places (organizationMembership.created).
 EVENT_PATTERN = re.compile(r"^(\*|[A-Za-z_]+(\.[A-Za-z_]+)*(\.\*)?)$")
@@ -183,7 +193,9 @@ def _email(table: dict[str, Any], fail: Fail) -> EmailSettings:
     }
     _only(table, "channels.email.", allowed, fail)
     if "host" not in table:
-        raise fail("channels.email.host", "a host name (the key is missing)", None)
+        raise fail(
+            "channels.email.host", "a host name such as 'smtp.example.com'", MISSING
+        )
     host = table.get("host")
     if not isinstance(host, str) or not host.strip():
         raise fail(

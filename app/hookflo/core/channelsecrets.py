@@ -51,7 +51,7 @@ def read(
     override = environ.get(secret.variable, "").strip()
     if override:
         return override
-    stored = credentials.get(secret.entry)
+    stored = credentials.get(secret.entry, variable=secret.variable)
     return stored.strip() if stored and stored.strip() else None
 
 

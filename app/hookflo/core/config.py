@@ -13,8 +13,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from hookflo.core import alertconfig, tunnelconfig
+from hookflo.core import alertconfig, quiethours, tunnelconfig
 from hookflo.core.alertconfig import ChannelSettings, Route
+from hookflo.core.digest import settings as digestsettings
 from hookflo.core.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -23,8 +24,10 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_SOURCE_NAME = "clerk"
+DEFAULT_CLERK_API_URL = "https://api.clerk.com"
 SOURCE_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 PATH_PATTERN = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
+_API_URL_PATTERN = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
 
 
 class Environment(enum.StrEnum):
@@ -36,11 +39,16 @@ class Environment(enum.StrEnum):
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Source:
-    """One webhook endpoint in Clerk, served at ``path``."""
+    """One webhook endpoint in Clerk, served at ``path``.
+
+    ``clerk_api_url`` is the base of Clerk's Backend API, which the catch-up
+    after time offline lists users from (with the source's secret key).
+    """
 
     name: str
     environment: Environment
     path: str
+    clerk_api_url: str = DEFAULT_CLERK_API_URL
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -64,6 +72,12 @@ class Config:
     )
     tunnel: tunnelconfig.TunnelSettings = dataclasses.field(
         default_factory=tunnelconfig.TunnelSettings
+    )
+    quiet_hours: quiethours.QuietHours = dataclasses.field(
+        default_factory=quiethours.QuietHours
+    )
+    digests: digestsettings.DigestSettings = dataclasses.field(
+        default_factory=digestsettings.DigestSettings
     )
 
     def source(self, name: str) -> Source:
@@ -121,17 +135,31 @@ class _Parser:
         self._file = config_file
 
     def fail(self, key: str, expected: str, got: object) -> ConfigError:
+        if got is alertconfig.MISSING:
+            return ConfigError(
+                f"{self._file}: {key}: expected {expected}, but the key is missing"
+            )
         return ConfigError(f"{self._file}: {key}: expected {expected}, got {got!r}")
 
     def parse(self, raw: dict[str, Any]) -> Config:
-        known = {"receiver", "sources", "channels", "routes", "tunnel"}
+        known = {
+            "receiver",
+            "sources",
+            "channels",
+            "routes",
+            "tunnel",
+            "quiet_hours",
+            "digests",
+        }
         self._no_unknown_keys("", raw, known)
         receiver = self._receiver(self._table(raw, "receiver"))
         sources = self._sources(self._table(raw, "sources"))
         channels = alertconfig.parse_channels(self._table(raw, "channels"), self.fail)
         routes = alertconfig.parse_routes(raw.get("routes"), self.fail)
         tunnel = tunnelconfig.parse_tunnel(self._table(raw, "tunnel"), self.fail)
-        return Config(receiver, sources, channels, routes, tunnel)
+        quiet = quiethours.parse_quiet_hours(self._table(raw, "quiet_hours"), self.fail)
+        digests = digestsettings.parse_digests(self._table(raw, "digests"), self.fail)
+        return Config(receiver, sources, channels, routes, tunnel, quiet, digests)
 
     def _table(self, raw: dict[str, Any], key: str) -> dict[str, Any]:
         value = raw.get(key, {})
@@ -185,7 +213,8 @@ class _Parser:
             )
         if not isinstance(raw, dict):
             raise self.fail(key, "a table", raw)
-        self._no_unknown_keys(f"{key}.", raw, {"environment", "path"})
+        known = {"environment", "path", "clerk_api_url"}
+        self._no_unknown_keys(f"{key}.", raw, known)
         environment = raw.get("environment", Environment.PRODUCTION.value)
         choices = " or ".join(repr(e.value) for e in Environment)
         if environment not in {e.value for e in Environment}:
@@ -193,7 +222,19 @@ class _Parser:
         path = raw.get("path", default_path(name))
         if not isinstance(path, str) or not PATH_PATTERN.match(path):
             raise self.fail(f"{key}.path", "a URL path such as '/webhooks/clerk'", path)
-        return Source(name=name, environment=Environment(environment), path=path)
+        api_url = raw.get("clerk_api_url", DEFAULT_CLERK_API_URL)
+        if not isinstance(api_url, str) or not _API_URL_PATTERN.match(api_url):
+            raise self.fail(
+                f"{key}.clerk_api_url",
+                "an http(s) URL such as 'https://api.clerk.com'",
+                api_url,
+            )
+        return Source(
+            name=name,
+            environment=Environment(environment),
+            path=path,
+            clerk_api_url=api_url.rstrip("/"),
+        )
 
 
 def _is_int(value: object) -> bool:

@@ -22,8 +22,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from hookflo.core import alertconfig, config, tunnelconfig
+from hookflo.core import alertconfig, config, quiethours, tunnelconfig
 from hookflo.core.alertconfig import ChannelSettings, EmailSettings, SlackSettings
+from hookflo.core.digest import settings as digestsettings
 from hookflo.core.errors import ConfigError
 
 HEADER = (
@@ -61,16 +62,19 @@ def to_table(settings: config.Config) -> dict[str, Any]:
     receiver = _receiver(settings.receiver)
     if receiver:
         table["receiver"] = receiver
-    table["sources"] = {
-        s.name: {"environment": s.environment.value, "path": s.path}
-        for s in settings.sources
-    }
+    table["sources"] = {s.name: _source(s) for s in settings.sources}
     channels = _channels(settings.channels)
     if channels:
         table["channels"] = channels
     tunnel = _tunnel(settings.tunnel)
     if tunnel:
         table["tunnel"] = tunnel
+    quiet = quiethours.to_table(settings.quiet_hours)
+    if quiet:
+        table["quiet_hours"] = quiet
+    digests = digestsettings.to_table(settings.digests)
+    if digests:
+        table["digests"] = digests
     return table
 
 
@@ -267,6 +271,16 @@ def _receiver(receiver: config.ReceiverSettings) -> dict[str, Any]:
     return table
 
 
+def _source(source: config.Source) -> dict[str, Any]:
+    table: dict[str, Any] = {
+        "environment": source.environment.value,
+        "path": source.path,
+    }
+    if source.clerk_api_url != config.DEFAULT_CLERK_API_URL:
+        table["clerk_api_url"] = source.clerk_api_url
+    return table
+
+
 def _channels(channels: ChannelSettings) -> dict[str, Any]:
     table: dict[str, Any] = {}
     if channels.desktop.explicit:
@@ -314,6 +328,8 @@ def _tunnel(tunnel: tunnelconfig.TunnelSettings) -> dict[str, Any]:
         table["region"] = tunnel.region
     if tunnel.ngrok_path is not None:
         table["ngrok_path"] = str(tunnel.ngrok_path)
+    if tunnel.download_url is not None:
+        table["download_url"] = tunnel.download_url
     return table
 
 

@@ -1,8 +1,9 @@
 """Secrets in the OS keyring, with environment overrides for headless use.
 
 Every secret lives in the keyring under the service ``hookflo``, one entry per
-purpose. A matching environment variable (``HOOKFLO_SECRET_<SOURCE>`` for a
-source's signing secrets) takes precedence, for servers and tests.
+purpose. A matching environment variable (``HOOKFLO_SECRET_CLERK`` for the
+signing secrets of the source ``clerk``) takes precedence, for servers and
+tests.
 
 Keyring calls can block for ever (a locked collection with a display opens a
 password prompt), so each runs in its own thread with a time limit. Every
@@ -91,7 +92,10 @@ class Credentials:
         override = self._environ.get(signing_secret_variable(source_name), "")
         if override.strip():
             return SecretValues(tuple(override.split()), Origin.ENVIRONMENT)
-        stored = self.get(signing_secret_entry(source_name))
+        stored = self.get(
+            signing_secret_entry(source_name),
+            variable=signing_secret_variable(source_name),
+        )
         if stored is None or not stored.strip():
             return SecretValues((), Origin.NONE)
         return SecretValues(tuple(stored.split()), Origin.KEYRING)
@@ -100,13 +104,26 @@ class Credentials:
         """Store a source's signing secrets (space-separated) in the keyring."""
         self.set(signing_secret_entry(source_name), " ".join(values))
 
-    def get(self, entry: str) -> str | None:
-        """Return the keyring value of ``entry``, or None when it is not set."""
-        return self._call("read", lambda b: b.get_password(SERVICE, entry))
+    def get(self, entry: str, *, variable: str | None = None) -> str | None:
+        """Return the keyring value of ``entry``, or None when it is not set.
+
+        Args:
+            entry: the keyring entry.
+            variable: the environment variable that stands in for the entry,
+                named when the keyring fails; None when the failure is said
+                for several entries at once.
+        """
+        return self._call(
+            "read", lambda b: b.get_password(SERVICE, entry), variable=variable
+        )
 
     def set(self, entry: str, value: str) -> None:
         """Store ``value`` under ``entry`` in the keyring."""
-        self._call("write", lambda b: b.set_password(SERVICE, entry, value))
+        self._call(
+            "write",
+            lambda b: b.set_password(SERVICE, entry, value),
+            variable=_variable_for(entry),
+        )
         logger.debug("Stored keyring entry %s", entry)
 
     def delete(self, entry: str) -> bool:
@@ -118,12 +135,16 @@ class Credentials:
             backend.delete_password(SERVICE, entry)
             return True
 
-        removed = self._call("delete", remove)
+        removed = self._call("delete", remove, variable=_variable_for(entry))
         logger.debug("Keyring entry %s removed: %s", entry, removed)
         return removed
 
     def _call(
-        self, action: str, operation: Callable[[keyring.backend.KeyringBackend], T]
+        self,
+        action: str,
+        operation: Callable[[keyring.backend.KeyringBackend], T],
+        *,
+        variable: str | None = None,
     ) -> T:
         """Run ``operation`` on the backend in a thread, within the time limit."""
         outcome: queue.SimpleQueue[tuple[bool, object]] = queue.SimpleQueue()
@@ -146,7 +167,7 @@ class Credentials:
         if ok:
             return result  # type: ignore[return-value]  # operation returned T
         assert isinstance(result, BaseException)
-        raise _explain(action, result) from result
+        raise _explain(action, result, variable) from result
 
     def _resolve_backend(self) -> keyring.backend.KeyringBackend:
         if self._backend is None:
@@ -171,14 +192,29 @@ def _safe_backend(
     return safe[0]
 
 
-def _explain(action: str, error: BaseException) -> KeyringUnavailableError:
+def _variable_for(entry: str) -> str | None:
+    """Return the variable standing in for ``entry``, if it is a signing secret's."""
+    prefix = signing_secret_entry("")
+    if entry.startswith(prefix) and len(entry) > len(prefix):
+        return signing_secret_variable(entry.removeprefix(prefix))
+    return None
+
+
+def _explain(
+    action: str, error: BaseException, variable: str | None
+) -> KeyringUnavailableError:
     """Turn a backend failure into one sentence for the user."""
     logger.warning("Keyring %s failed: %s", action, type(error).__name__)
     if isinstance(error, keyring.errors.NoKeyringError):
+        instead = (
+            f"set the {variable} environment variable"
+            if variable
+            else "give the secrets in their environment variables instead"
+        )
         return KeyringUnavailableError(
             "No OS keyring is available (on Linux: no Secret Service such as "
-            "gnome-keyring on the session bus). Start one, or for headless use set "
-            "the HOOKFLO_SECRET_<SOURCE> environment variable"
+            f"gnome-keyring on the session bus). Start one, or for headless use "
+            f"{instead}"
         )
     if isinstance(error, keyring.errors.KeyringLocked):
         return KeyringUnavailableError(

@@ -17,6 +17,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from hookflo.core import store
 from hookflo.core.errors import StoreError
@@ -41,6 +42,10 @@ class NewEvent:
     body: bytes
     body_is_json: bool
     is_test: bool
+    origin: str = "webhook"
+    # The body as the receiver parsed it, if it did: spares the writer's
+    # derive hook a second parse on the hot path. Not stored.
+    parsed: Any = dataclasses.field(default=None, compare=False, repr=False)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -81,6 +86,28 @@ Router = Callable[[NewEvent], Sequence[str]]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Derived:
+    """What a derive hook stored beside a new event, in the same transaction.
+
+    Attributes:
+        events: the events it stored, with their row ids, for the listeners.
+        replaces_original: the new event gets no deliveries of its own; the
+            events derived from it alert instead.
+    """
+
+    events: tuple[tuple[int, NewEvent], ...] = ()
+    replaces_original: bool = False
+
+
+NOTHING_DERIVED = Derived()
+
+# Stores what can be read out of a new event (given its row id) inside the
+# event's transaction, routing what it stores with the router it is given. It
+# must not raise, and must return quickly for types it does not read.
+DeriveHook = Callable[[sqlite3.Connection, int, NewEvent, Router | None], Derived]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class _Flush:
     """Marks a point in the queue: its future is settled once all before it is."""
 
@@ -105,6 +132,8 @@ class EventWriter:
     Attributes:
         router: names the channels each new event is delivered to; set it
             before ``start``.
+        derive: stores events derived from each new one in its transaction
+            (``hookflo.core.derived``); set it before ``start``.
         listeners: called on the loop, after the commit, for each new event
             with its row id (duplicates are not reported).
         attempt_listeners: called on the loop, after the commit, for each
@@ -120,6 +149,7 @@ class EventWriter:
         self._database_file = database_file
         self._loop = loop
         self.router = router
+        self.derive: DeriveHook | None = None
         self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._attempts_since_prune = 0
@@ -214,10 +244,13 @@ class EventWriter:
             for job in batch:
                 if isinstance(job.record, NewEvent):
                     assert job.future is not None
-                    saved = _insert_event(conn, job.record, self.router)
+                    saved, derived = _insert_event(
+                        conn, job.record, self.router, self.derive
+                    )
                     settled.append((job.future, saved))
                     if saved.outcome is Outcome.STORED:
                         new_events.append((saved.event_id, job.record))
+                        new_events.extend(derived.events)
                 elif isinstance(job.record, NewAttempt):
                     _insert_attempt(conn, job.record)
                     new_attempts.append(job.record)
@@ -273,11 +306,15 @@ class EventWriter:
 
 
 def _insert_event(
-    conn: sqlite3.Connection, event: NewEvent, router: Router | None
-) -> Saved:
+    conn: sqlite3.Connection,
+    event: NewEvent,
+    router: Router | None,
+    derive: DeriveHook | None,
+) -> tuple[Saved, Derived]:
     cursor = conn.execute(
         "INSERT INTO events (source, svix_id, environment, type, received_at, "
-        "signed_at, body, body_is_json, is_test) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "signed_at, body, body_is_json, is_test, origin) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (source, svix_id) DO NOTHING",
         (
             event.source,
@@ -289,27 +326,34 @@ def _insert_event(
             event.body,
             event.body_is_json,
             event.is_test,
+            event.origin,
         ),
     )
     if cursor.rowcount == 1 and cursor.lastrowid is not None:
         event_id = cursor.lastrowid
-        channels = router(event) if router is not None else ()
-        if not channels:
-            return Saved(Outcome.STORED, event_id)
-        conn.executemany(
-            "INSERT INTO deliveries (event_id, channel, state, next_try_at, "
-            "updated_at, created_at) VALUES (?, ?, 'pending', ?, ?, ?)",
-            [
-                (event_id, c, event.received_at, event.received_at, event.received_at)
-                for c in channels
-            ],
-        )
-        return Saved(Outcome.STORED, event_id)
+        derived = NOTHING_DERIVED
+        if derive is not None:
+            derived = derive(conn, event_id, event, router)
+        if router is not None and not derived.replaces_original:
+            add_deliveries(conn, event_id, router(event), event.received_at)
+        return Saved(Outcome.STORED, event_id), derived
     row = conn.execute(
         "SELECT id FROM events WHERE source = ? AND svix_id = ?",
         (event.source, event.svix_id),
     ).fetchone()
-    return Saved(Outcome.DUPLICATE, int(row[0]))
+    return Saved(Outcome.DUPLICATE, int(row[0])), NOTHING_DERIVED
+
+
+def add_deliveries(
+    conn: sqlite3.Connection, event_id: int, channels: Sequence[str], at: float
+) -> None:
+    """Add a pending delivery of the event to each channel, due at ``at``."""
+    if channels:
+        conn.executemany(
+            "INSERT INTO deliveries (event_id, channel, state, next_try_at, "
+            "updated_at, created_at) VALUES (?, ?, 'pending', ?, ?, ?)",
+            [(event_id, channel, at, at, at) for channel in channels],
+        )
 
 
 def _insert_attempt(conn: sqlite3.Connection, attempt: NewAttempt) -> None:

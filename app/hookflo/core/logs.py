@@ -3,8 +3,8 @@
 Levels mean: error, an operation was abandoned; warning, something failed but
 work goes on; ALERT, a fact the user must see (the GUI surfaces these); info,
 lifecycle milestones; debug, decisions. Every handler redacts secrets: values
-shaped like a signing secret, a Slack token or an ngrok authtoken, and every
-value registered with ``register_secret``.
+shaped like a signing secret, a Slack token, an ngrok authtoken or a Clerk
+secret key, and every value registered with ``register_secret``.
 """
 
 import json
@@ -32,6 +32,7 @@ _SHAPES = (
         r"https://hooks.slack.com/\1/[redacted]",
     ),
     (re.compile(r"\b[0-9][A-Za-z0-9]{20,}_[A-Za-z0-9]{15,}\b"), "[redacted]"),
+    (re.compile(r"\bsk_(live|test)_[A-Za-z0-9]+"), r"sk_\1_[redacted]"),
 )
 _known_secrets: set[str] = set()
 _lock = threading.Lock()

@@ -1,7 +1,7 @@
 """The webhook receiver: an aiohttp application, Qt-free.
 
 For each request: find the source by path, check method and size, read the
-raw body, verify it with the svix library, store it durably, and only then
+raw body, verify its Svix signature, store it durably, and only then
 answer 2xx. Refusals are answered with a 4xx (or a 503 when the fault is on
 this side, so Svix retries) and recorded as attempts, without their body.
 Nothing here waits for a channel.
@@ -11,6 +11,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -170,7 +171,7 @@ class Receiver:
         headers: verify.SignedHeaders,
         received_at: float,
     ) -> web.Response:
-        event_type, is_json, is_test = _describe(body)
+        event_type, is_json, is_test, parsed = _describe(body)
         event = NewEvent(
             source=source.name,
             svix_id=headers.msg_id,
@@ -181,6 +182,7 @@ class Receiver:
             body=body,
             body_is_json=is_json,
             is_test=is_test,
+            parsed=parsed,
         )
         try:
             saved = await self._writer.save_event(event)
@@ -271,17 +273,18 @@ def _refusal_response(refusal: Refusal) -> web.Response:
     )
 
 
-def _describe(body: bytes) -> tuple[str | None, bool, bool]:
-    """Return the event type, whether the body is JSON, and the test mark."""
+def _describe(body: bytes) -> tuple[str | None, bool, bool, dict[str, Any] | None]:
+    """Return the event type, whether the body is JSON, the test mark, and it parsed."""
     try:
         payload = json.loads(body)
     except ValueError:
-        return None, False, False
+        return None, False, False, None
     if not isinstance(payload, dict):
-        return None, True, False
+        return None, True, False, None
     event_type = payload.get("type")
     return (
         event_type if isinstance(event_type, str) else None,
         True,
         payload.get(TEST_MARKER) is True,
+        payload,
     )

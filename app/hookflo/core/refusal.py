@@ -17,6 +17,7 @@ class Reason(enum.StrEnum):
     BODY_TOO_LARGE = "body_too_large"
     EMPTY_BODY = "empty_body"
     MISSING_HEADERS = "missing_headers"
+    HEADER_TOO_LONG = "header_too_long"
     MISSING_SIGNATURE = "missing_signature"
     BAD_TIMESTAMP = "bad_timestamp"
     TIMESTAMP_TOO_OLD = "timestamp_too_old"
@@ -34,6 +35,7 @@ STATUS_OF: dict[Reason, HTTPStatus] = {
     Reason.BODY_TOO_LARGE: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     Reason.EMPTY_BODY: HTTPStatus.BAD_REQUEST,
     Reason.MISSING_HEADERS: HTTPStatus.BAD_REQUEST,
+    Reason.HEADER_TOO_LONG: HTTPStatus.BAD_REQUEST,
     Reason.MISSING_SIGNATURE: HTTPStatus.UNAUTHORIZED,
     Reason.BAD_TIMESTAMP: HTTPStatus.UNAUTHORIZED,
     Reason.TIMESTAMP_TOO_OLD: HTTPStatus.UNAUTHORIZED,

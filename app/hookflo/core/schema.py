@@ -73,6 +73,62 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE events ADD COLUMN derived_from INTEGER REFERENCES events (id);
     CREATE INDEX events_by_origin ON events (derived_from);
     """,
+    # 4: when HookFlo was listening (a span per run: a heartbeat moves
+    # ``last_seen_at``, a clean stop sets ``stopped_at``), and what each
+    # catch-up after time offline found or could not do, per source.
+    """
+    CREATE TABLE listening_spans (
+        id INTEGER PRIMARY KEY,
+        started_at REAL NOT NULL,
+        last_seen_at REAL NOT NULL,
+        stopped_at REAL
+    );
+    CREATE TABLE catchups (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        offline_from REAL NOT NULL,
+        offline_until REAL NOT NULL,
+        outcome TEXT NOT NULL,
+        created INTEGER NOT NULL DEFAULT 0,
+        updated INTEGER NOT NULL DEFAULT 0,
+        message TEXT NOT NULL,
+        finished_at REAL
+    );
+    CREATE INDEX events_by_source_received ON events (source, received_at);
+    """,
+    # 5: each user's last seen state per source, moved by user.created,
+    # updated and deleted in the transaction that stores the event: the
+    # fields whose changes HookFlo names, as JSON, or NULL when the user
+    # object of ``event_id`` (a user.created) is the state as it came.
+    """
+    CREATE TABLE user_states (
+        source TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        state TEXT,
+        updated_at INTEGER,
+        event_id INTEGER NOT NULL,
+        PRIMARY KEY (source, user_id)
+    ) WITHOUT ROWID;
+    """,
+    # 6: daily and weekly digests, one row per kind, period (its first local
+    # day, ISO) and channel, claimed before sending so each goes out once.
+    """
+    CREATE TABLE digest_runs (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        period_start TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        state TEXT NOT NULL,
+        tries INTEGER NOT NULL DEFAULT 0,
+        next_try_at REAL,
+        last_error TEXT,
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        sent_at REAL,
+        answer TEXT,
+        UNIQUE (kind, period_start, channel)
+    );
+    """,
 )
 
 LATEST_VERSION = len(MIGRATIONS)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from hookflo.core import logs
 from hookflo.core.config import Source
-from hookflo.core.credentials import Credentials
+from hookflo.core.credentials import Credentials, Origin, signing_secret_variable
 from hookflo.core.errors import KeyringUnavailableError
 from hookflo.core.verify import SourceVerifier
 
@@ -31,6 +31,7 @@ class SecretCache:
         self._verifiers: dict[str, SourceVerifier | KeyringUnavailableError] = {}
         self._loaded_at = 0.0
         self._refreshing: asyncio.Future[None] | None = None
+        self._said: dict[str, str] = {}
 
     def verifier(self, source_name: str) -> SourceVerifier:
         """Return the verifier of a source.
@@ -83,10 +84,32 @@ class SecretCache:
             try:
                 found = self._credentials.signing_secrets(source.name)
             except KeyringUnavailableError as err:
-                logger.error("Cannot read the secret of %s: %s", source.name, err)
+                self._tell(source.name, str(err))
                 result[source.name] = err
                 continue
+            self._said.pop(source.name, None)
             for value in found.values:
                 logs.register_secret(value)
-            result[source.name] = SourceVerifier(source.name, found.values)
+            result[source.name] = SourceVerifier(
+                source.name, found.values, origin=_origin(source.name, found.origin)
+            )
         return result
+
+    def _tell(self, source_name: str, problem: str) -> None:
+        """Log why a source's secrets cannot be read, once until it changes.
+
+        Every refused request re-reads the secrets; the same sentence each
+        time would bury everything else in the log.
+        """
+        if self._said.get(source_name) == problem:
+            logger.debug("Still cannot read the secret of %s", source_name)
+            return
+        self._said[source_name] = problem
+        logger.error("Cannot read the secret of %s: %s", source_name, problem)
+
+
+def _origin(source_name: str, origin: Origin) -> str:
+    """Return where a source's secrets came from, in words."""
+    if origin is Origin.ENVIRONMENT:
+        return signing_secret_variable(source_name)
+    return "the keyring" if origin is Origin.KEYRING else ""

@@ -12,18 +12,26 @@ import json
 import logging
 import os
 import secrets
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from aiohttp import web
 
+from hookflo.core import plainerrors, quiethours
 from hookflo.core.alerting import channelset, routing
 from hookflo.core.alerting.compose import TemplateComposer
 from hookflo.core.alerting.outbox import Dispatcher
 from hookflo.core.alerting.pacing import POLICIES, Policy
+from hookflo.core.catchup import newevents
+from hookflo.core.catchup import routes as catchuproutes
+from hookflo.core.catchup.watch import Watch
 from hookflo.core.channels.base import ChannelName
 from hookflo.core.config import Config
 from hookflo.core.credentials import Credentials
+from hookflo.core.derived.recorder import ChangeRecorder
+from hookflo.core.digest import launch as digestlaunch
+from hookflo.core.digest.scheduler import DigestScheduler
 from hookflo.core.errors import UserFacingError
 from hookflo.core.eventwriter import EventWriter, NewEvent
 from hookflo.core.paths import Paths
@@ -47,12 +55,18 @@ class Server:
         environ: where channel secret overrides are read (``os.environ``).
         policies: pacing and retry rules per channel instead of
             ``pacing.POLICIES`` (tests shorten the holds).
+        clock: wall-clock seconds for the alerts (tests move it to pass
+            quiet hours).
 
     Attributes:
         host: the address bound, once started.
         port: the port bound (the real one when 0 was asked), once started.
         writer: the durable event writer, for listeners of new events.
         dispatcher: sends the alerts, once started (for delivery listeners).
+        digests: sends the daily and weekly digests, once started; None
+            when ``[digests]`` schedules none.
+        watch: records when this run listens and catches up after time
+            offline (in the background, once listening).
         on_notification_clicked: called with an event id when the user
             clicks a desktop notification (the GUI opens the event).
         health_token: a random value per run that the receiver answers at
@@ -69,12 +83,14 @@ class Server:
         port: int | None = None,
         environ: Mapping[str, str] | None = None,
         policies: Mapping[ChannelName, Policy] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._paths = paths
         self._config = config
         self._credentials = credentials
         self._environ = os.environ if environ is None else environ
         self._policies = POLICIES if policies is None else policies
+        self._clock = clock
         self.host = host or config.receiver.host
         self.port = config.receiver.port if port is None else port
         self._secrets = SecretCache(credentials, config.sources)
@@ -82,8 +98,17 @@ class Server:
         self._runner: web.AppRunner | None = None
         self._listening = False
         self.dispatcher: Dispatcher | None = None
+        self.digests: DigestScheduler | None = None
         self.on_notification_clicked: Callable[[int], None] = _log_click
         self.health_token = secrets.token_urlsafe(18)
+        self.watch = Watch(
+            config,
+            credentials,
+            self._environ,
+            self.writer,
+            paths.database_file,
+            clock=self._clock,
+        )
 
     @property
     def base_url(self) -> str:
@@ -105,6 +130,7 @@ class Server:
         self.writer.router = functools.partial(
             _route, self._config, channel_plan.active
         )
+        self.writer.derive = ChangeRecorder(self._config.routes)
         self.writer.start()
         self.dispatcher = Dispatcher(
             self._paths.database_file,
@@ -112,14 +138,26 @@ class Server:
             TemplateComposer(self._paths.template_dir),
             fingerprints=channel_plan.fingerprints(),
             policies=self._policies,
+            clock=self._clock,
+            quiet=quiethours.QuietGate(self._config.quiet_hours),
         )
         self.writer.listeners.append(lambda _id, _event: self._wake_dispatcher())
         await self.dispatcher.start()
+        self.digests = digestlaunch.build(
+            self._config.digests,
+            channel_plan,
+            self._paths.database_file,
+            self._paths.template_dir,
+            clock=self._clock,
+            on_clicked=self._clicked,
+        )
+        if self.digests is not None:
+            await self.digests.start()
         await self._secrets.load()
         receiver = Receiver(
             self._config, self.writer, self._secrets, health_token=self.health_token
         )
-        self._runner = web.AppRunner(
+        self._runner = plainerrors.Runner(
             receiver.application(),
             access_log=None,
             handle_signals=False,
@@ -136,6 +174,7 @@ class Server:
         self._listening = True
         self._write_runtime_file()
         self._announce()
+        await self.watch.start()
         # What start-up created lives as long as the server: keep it out of
         # the collector's full passes, which otherwise stall bursts.
         gc.freeze()
@@ -145,6 +184,10 @@ class Server:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        await self.watch.stop()
+        if self.digests is not None:
+            await self.digests.stop()
+            self.digests = None
         if self.dispatcher is not None:
             await self.dispatcher.stop()
             self.dispatcher = None
@@ -183,8 +226,13 @@ class Server:
             )
             try:
                 verifier = self._secrets.verifier(source.name)
-            except UserFacingError as err:
-                logger.warning("Source %s: %s", source.name, err)
+            except UserFacingError:
+                # Why was said when the secrets were read; say what it means.
+                logger.warning(
+                    "Source %s: its deliveries are refused (503, Svix retries) "
+                    "until its signing secret can be read",
+                    source.name,
+                )
                 continue
             if not verifier.has_secret:
                 logger.warning(
@@ -193,6 +241,9 @@ class Server:
                     source.name,
                     source.name,
                 )
+        quiet = self._config.quiet_hours
+        if quiet.enabled:
+            logger.info("Quiet hours: %s", quiethours.describe(quiet))
         if not _is_loopback(self.host):
             logger.warning(
                 "Listening on %s, not on loopback: other machines can reach it",
@@ -210,6 +261,8 @@ class Server:
 def _route(
     config: Config, active: frozenset[ChannelName], event: NewEvent
 ) -> tuple[ChannelName, ...]:
+    if event.origin == newevents.ORIGIN:
+        return catchuproutes.channels_for(config.routes, event, active)
     return routing.channels_for(
         config.routes,
         environment=event.environment,

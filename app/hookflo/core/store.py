@@ -20,9 +20,19 @@ logger = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 5000
 
 
+ORIGIN_WEBHOOK = "webhook"
+ORIGIN_CAUGHT_UP = "caught-up"
+ORIGIN_DERIVED = "derived"
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class StoredEvent:
-    """One verified event as stored."""
+    """One event as stored.
+
+    ``origin`` says where it came from: ``webhook`` (verified, from Clerk),
+    ``caught-up`` (listed from Clerk's Backend API after time offline) or
+    ``derived`` (a named change read out of the event ``derived_from``).
+    """
 
     id: int
     source: str
@@ -34,6 +44,8 @@ class StoredEvent:
     body: bytes
     body_is_json: bool
     is_test: bool
+    origin: str = ORIGIN_WEBHOOK
+    derived_from: int | None = None
 
     def payload(self) -> Any:
         """Return the parsed body, or its text when it is not JSON."""
@@ -149,7 +161,7 @@ class Store:
 
 _EVENT_COLUMNS = (
     "id, source, svix_id, environment, type, received_at, signed_at, body, "
-    "body_is_json, is_test"
+    "body_is_json, is_test, origin, derived_from"
 )
 _ATTEMPT_COLUMNS = (
     "id, received_at, method, path, source, svix_id, status, reason, message, "
@@ -158,7 +170,8 @@ _ATTEMPT_COLUMNS = (
 
 
 def _event(row: tuple[Any, ...]) -> StoredEvent:
-    (id_, source, svix_id, env, type_, received, signed, body, is_json, test) = row
+    (id_, source, svix_id, env, type_, received, signed, body, is_json, test) = row[:10]
+    origin, derived_from = row[10:]
     return StoredEvent(
         id_,
         source,
@@ -170,4 +183,6 @@ def _event(row: tuple[Any, ...]) -> StoredEvent:
         bytes(body),
         bool(is_json),
         bool(test),
+        origin,
+        derived_from,
     )

@@ -5,15 +5,14 @@ receiver can tell it apart from a real delivery without trusting anything
 unsigned.
 """
 
+import base64
+import binascii
 import dataclasses
 import json
 import time
 import uuid
-from datetime import UTC, datetime
 
-from svix.webhooks import Webhook
-
-from hookflo.core import samples
+from hookflo.core import samples, verify
 from hookflo.core.errors import UserFacingError
 from hookflo.core.receiver import TEST_MARKER
 
@@ -45,12 +44,34 @@ def build(event_type: str, secret: str, now: float | None = None) -> SignedEvent
     payload[TEST_MARKER] = True
     body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     msg_id = f"msg_hookflotest{uuid.uuid4().hex[:16]}"
-    signed_at = datetime.fromtimestamp(int(sent_at), tz=UTC)
-    signature = Webhook(secret).sign(msg_id, signed_at, body)
+    body_bytes = body.encode("utf-8")
+    key = _signing_key(secret)
+    signature = verify.sign(key, msg_id, int(sent_at), body_bytes)
     headers = {
         "svix-id": msg_id,
         "svix-timestamp": str(int(sent_at)),
         "svix-signature": signature,
         "content-type": "application/json",
     }
-    return SignedEvent(msg_id=msg_id, body=body.encode("utf-8"), headers=headers)
+    return SignedEvent(msg_id=msg_id, body=body_bytes, headers=headers)
+
+
+def _signing_key(secret: str) -> bytes:
+    """Return the key Svix's own code would derive from ``secret``.
+
+    As leniently as the svix library (characters outside base64 dropped), so a
+    malformed secret still signs and the receiver explains what is wrong.
+
+    Raises:
+        UserFacingError: no key at all can be read from the secret.
+    """
+    body = secret.removeprefix("whsec_")
+    try:
+        key = base64.b64decode(body + "==")
+    except binascii.Error:
+        key = b""
+    if not key:
+        raise UserFacingError(
+            "The signing secret holds no key after 'whsec_'; set it again"
+        )
+    return key

@@ -6,7 +6,9 @@ and the key.
 """
 
 import dataclasses
+import ipaddress
 import re
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ DOMAIN_PATTERN = re.compile(
     r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$"
 )
 REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+-[0-9]+)?$")
-_KEYS = {"enabled", "domain", "region", "ngrok_path"}
+_KEYS = {"enabled", "domain", "region", "ngrok_path", "download_url"}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -30,14 +32,20 @@ class TunnelSettings:
             never changes; None for a new random URL on each start.
         region: the ngrok region (``us``, ``eu``, ``ap``, …); None lets ngrok
             choose the closest.
-        ngrok_path: the agent binary to run; None looks on PATH, then in
-            pyngrok's own directory.
+        ngrok_path: the agent binary to run; None looks on PATH, then for
+            the copy HookFlo downloaded, then in pyngrok's own directory.
+            HookFlo downloads the agent only when the user asks
+            (``hookflo tunnel install``, the tray's "Download ngrok agent…").
+        download_url: where that download comes from (a .zip or .tgz laid
+            out like ngrok's); None for ngrok's own, as pyngrok knows it. For
+            mirrors and tests.
     """
 
     enabled: bool = False
     domain: str | None = None
     region: str | None = None
     ngrok_path: Path | None = None
+    download_url: str | None = None
 
 
 def parse_tunnel(raw: dict[str, Any], fail: Fail) -> TunnelSettings:
@@ -75,4 +83,32 @@ def parse_tunnel(raw: dict[str, Any], fail: Fail) -> TunnelSettings:
         domain=domain.lower() if domain else None,
         region=region,
         ngrok_path=ngrok_path,
+        download_url=_download_url(raw.get("download_url"), fail),
     )
+
+
+def _download_url(value: object, fail: Fail) -> str | None:
+    """Accept https, or plain http to this machine only (it gets executed)."""
+    if value is None:
+        return None
+    expected = "an https:// URL of the agent's .zip or .tgz (http:// for loopback)"
+    if not isinstance(value, str):
+        raise fail("tunnel.download_url", expected, value)
+    try:
+        parts = urllib.parse.urlsplit(value.strip())
+    except ValueError:
+        raise fail("tunnel.download_url", expected, value) from None
+    if not parts.hostname or parts.scheme not in {"https", "http"}:
+        raise fail("tunnel.download_url", expected, value)
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise fail("tunnel.download_url", expected, value)
+    return value.strip()
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

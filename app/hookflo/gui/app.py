@@ -15,18 +15,19 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox, QSystemTrayIcon
 
-from hookflo.core import config
+from hookflo.core import config, quiethours
 from hookflo.core.server import Server
 from hookflo.core.tunnel import build
 from hookflo.core.tunnel.status import TunnelStatus
 from hookflo.core.tunnel.supervisor import Tunnel
-from hookflo.gui import background, dialogs, instance, menu, testsend
+from hookflo.gui import agentdownload, background, dialogs, instance, menu, testsend
 from hookflo.gui import status as status_module
 from hookflo.gui.background import Background
 from hookflo.gui.bridge import CoreBridge
 from hookflo.gui.context import AppContext
+from hookflo.gui.healthcheck import HealthCheck
 from hookflo.gui.menu import AppMenu
 from hookflo.gui.reader import StoreReader
 from hookflo.gui.records import EventFilter
@@ -88,6 +89,8 @@ class HookfloApp(QObject):
         tray: the tray icon.
         menu: the HookFlo menu's actions.
         tracker: the status behind the tray icon.
+        health: keeps the endpoint health in the tracker.
+        agent_question: "Download the ngrok agent?" while it is open.
     """
 
     def __init__(
@@ -107,6 +110,7 @@ class HookfloApp(QObject):
         # Qt's event loop, which is also the asyncio loop the receiver runs on.
         QGuiApplication.setQuitOnLastWindowClosed(False)
         self.context = context
+        context.download_agent = self.download_agent
         self._host, self._port = host, port
         self._make_server = make_server
         self._make_tunnel = make_tunnel
@@ -125,6 +129,7 @@ class HookfloApp(QObject):
         self.server: Server | None = None
         self.tunnel: Tunnel | None = None
         self.window: EventWindow | None = None
+        self.agent_question: QMessageBox | None = None
         self._no_tray = False
         self.reader: StoreReader | None = None
         self.bridge: CoreBridge | None = None
@@ -133,6 +138,13 @@ class HookfloApp(QObject):
         self._pause_check = QTimer(self)
         self._pause_check.setInterval(PAUSE_CHECK_MS)
         self._pause_check.timeout.connect(self._check_pause)
+        self.health = HealthCheck(
+            context.paths.database_file,
+            lambda: self.context.config.sources,
+            self.tracker,
+            self.background,
+            parent=self,
+        )
 
     async def start(self) -> None:
         """Show the tray icon (or the window), then start the receiver.
@@ -160,6 +172,7 @@ class HookfloApp(QObject):
         self._refresh_trouble()
         await self._start_tunnel(server)
         self._pause_check.start()
+        self.health.start()
         if self._first_run_check:
             self.background.start(self._first_run_if_needed(), name="first-run")
         logger.info("HookFlo is running", extra={"event": "gui_started"})
@@ -185,6 +198,7 @@ class HookfloApp(QObject):
             return
         self._stopped = True
         self._pause_check.stop()
+        self.health.stop()
         if self.instance is not None:
             self.instance.close()
         self.tray.stop()
@@ -243,6 +257,27 @@ class HookfloApp(QObject):
         """Post a signed test event to ``source_name``."""
         self.background.start(self._send_test(source_name), name="send-test")
 
+    def download_agent(self) -> None:
+        """Ask, then download the ngrok agent and start the tunnel with it."""
+        tunnel = self.tunnel
+        if tunnel is None or self._stopped or not tunnel.agent_installable:
+            return
+        if self.agent_question is not None:
+            self.agent_question.raise_()
+            return
+
+        def answered(agreed: bool) -> None:
+            self.agent_question = None
+            if agreed and tunnel is self.tunnel:
+                self.background.start(
+                    self._install_agent(tunnel), name="download-agent"
+                )
+
+        parent = self.window if self.window and self.window.isVisible() else None
+        self.agent_question = agentdownload.ask(
+            parent, tunnel, data_dir=self.context.paths.data_dir, answered=answered
+        )
+
     def pause(self, until: float) -> None:
         """Hold every alert until ``until`` (Unix time)."""
         if self.server is not None and self.server.dispatcher is not None:
@@ -291,6 +326,7 @@ class HookfloApp(QObject):
         self.menu.pause_requested.connect(self.pause)
         self.menu.resume_requested.connect(self.resume)
         self.menu.settings_requested.connect(self.open_settings)
+        self.menu.download_agent_requested.connect(self.download_agent)
         self.menu.guide_requested.connect(self.open_first_run)
         self.menu.quit_requested.connect(self.request_quit)
 
@@ -298,6 +334,8 @@ class HookfloApp(QObject):
         bridge.events_stored.connect(self._on_events_stored)
         bridge.deliveries_changed.connect(lambda _ids: self._refresh_trouble())
         bridge.attempts_recorded.connect(tracker.add_refusals)
+        bridge.events_stored.connect(lambda _ids: self.health.refresh_soon())
+        bridge.attempts_recorded.connect(lambda _r: self.health.refresh_soon())
         bridge.alert_logged.connect(tracker.note_alert)
         bridge.alert_logged.connect(self._on_alert_logged)
 
@@ -320,6 +358,8 @@ class HookfloApp(QObject):
         if until is not None and until <= time.time():
             until = None
         self.tracker.set_paused(until)
+        quiet = self.context.config.quiet_hours
+        self.tracker.set_quiet(quiethours.quiet_line(quiet, time.time()))
 
     def _connect_window(self, window: EventWindow) -> None:
         bridge, tracker = self.bridge, self.tracker
@@ -388,10 +428,13 @@ class HookfloApp(QObject):
             if self._on_tunnel_status in tunnel.listeners:
                 tunnel.listeners.remove(self._on_tunnel_status)
         self.tracker.set_tunnel_problem("")
+        self.menu.show_agent_download("", offered=False)
 
     def _on_tunnel_status(self, status: TunnelStatus) -> None:
         self.tracker.set_tunnel_problem(status_module.tunnel_problem(status))
         self._show_endpoints()
+        progress, offered = agentdownload.offer(self.tunnel)
+        self.menu.show_agent_download(progress, offered=offered)
 
     def _refresh_recent(self) -> None:
         self.background.start(self._load_recent(), name="recent-events")
@@ -413,6 +456,7 @@ class HookfloApp(QObject):
         # Set before starting, so a quit during the start still stops it.
         self.server = self.context.server = server
         await server.start()
+        server.watch.listeners.append(self.health.refresh_soon)
         server.on_notification_clicked = self.show_event
         if self.tracker.status.paused_until is not None and server.dispatcher:
             server.dispatcher.pause(self.tracker.status.paused_until)
@@ -436,6 +480,7 @@ class HookfloApp(QObject):
         self.tracker.set_listening(server.base_url)
         self._show_endpoints()
         self._refresh_trouble()
+        self._check_pause()  # the quiet hours may have changed
         await self._start_tunnel(server)
 
     async def _send_test(self, source_name: str) -> None:
@@ -447,6 +492,10 @@ class HookfloApp(QObject):
             testsend.local_url(server.base_url), self.context.credentials, source
         )
         self.tell(f"Test event sent to {source.name}; it appears in the list")
+
+    async def _install_agent(self, tunnel: Tunnel) -> None:
+        path = await tunnel.install_agent()
+        self.tell(f"Downloaded the ngrok agent to {path}; starting the tunnel")
 
     async def _first_run_if_needed(self) -> None:
         if await dialogs.first_run_needed(self.context):

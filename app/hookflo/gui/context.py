@@ -5,7 +5,7 @@ no business logic.
 """
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from hookflo.core.config import Config
 from hookflo.core.credentials import Credentials
@@ -26,6 +26,8 @@ class AppContext:
         server: the receiver, store and dispatcher, once started.
         tunnel: the ngrok tunnel, while ``[tunnel] enabled`` has it open
             (read ``tunnel.public_url`` and ``tunnel.status``).
+        download_agent: asks, then downloads the ngrok agent and starts the
+            tunnel (the tray app's "Download ngrok agent…"); None outside it.
     """
 
     paths: Paths
@@ -34,3 +36,4 @@ class AppContext:
     environ: Mapping[str, str]
     server: Server | None = None
     tunnel: Tunnel | None = None
+    download_agent: Callable[[], None] | None = None

@@ -4,7 +4,9 @@ The summary is ``describe(...).headline``, the sentence the alerts use. The
 payload is the stored body, formatted. Of the headers only what the store
 keeps is shown, and the signature never. The delivery history lists each
 channel's outcome; "Retry" makes a failed or waiting delivery due now, "Send
-again" repeats one that was sent. Everything is read off the UI thread.
+again" repeats one that was sent. A change HookFlo derived says so and offers
+"Open original event"; a caught-up user is marked as such. Everything is read
+off the UI thread.
 """
 
 import json
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hookflo.core import store
 from hookflo.core.alerting.outboxstore import Delivery, State
 from hookflo.gui.background import Background
 from hookflo.gui.deliverymodel import DeliveryTableModel
@@ -48,9 +51,12 @@ class EventDetailPane(QWidget):
 
     Signals:
         shown: (int) the pane now shows this event id.
+        original_requested: (int) the user asked to open the event the one
+            shown was derived from; the argument is that event's id.
     """
 
     shown = Signal(int)
+    original_requested = Signal(int)
 
     def __init__(
         self,
@@ -64,6 +70,7 @@ class EventDetailPane(QWidget):
         self._background = background
         self._wake = wake
         self._event_id: int | None = None
+        self._original_id: int | None = None
         self._asked: int | None = None
         self._build()
 
@@ -73,9 +80,29 @@ class EventDetailPane(QWidget):
         return self._event_id
 
     @property
+    def title(self) -> str:
+        """The title shown (the kind of event, and its marks)."""
+        return self._title.text()
+
+    @property
     def headline(self) -> str:
         """The summary sentence shown."""
         return self._headline.text()
+
+    @property
+    def origin_text(self) -> str:
+        """Where the event shown came from, when Clerk did not send it as is."""
+        return self._origin.text()
+
+    @property
+    def original_id(self) -> int | None:
+        """The id of the event the one shown was derived from, if any."""
+        return self._original_id
+
+    def open_original(self) -> None:
+        """Ask for the event the one shown was derived from (as the button does)."""
+        if self._original_id is not None:
+            self.original_requested.emit(self._original_id)
 
     @property
     def payload_text(self) -> str:
@@ -114,6 +141,18 @@ class EventDetailPane(QWidget):
         self._meta = QLabel("")
         self._meta.setWordWrap(True)
         self._meta.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._origin = QLabel("")
+        self._origin.setObjectName("origin")
+        self._origin.setWordWrap(True)
+        self._open_original_button = QPushButton("Open original event")
+        self._open_original_button.setObjectName("open-original")
+        self._open_original_button.setToolTip(
+            "Select the user.updated this change was read out of"
+        )
+        self._open_original_button.clicked.connect(self.open_original)
+        origin_row = QHBoxLayout()
+        origin_row.addWidget(self._origin, 1)
+        origin_row.addWidget(self._open_original_button)
 
         fixed = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         self._payload = QPlainTextEdit(readOnly=True)
@@ -157,6 +196,7 @@ class EventDetailPane(QWidget):
         layout.addWidget(self._title)
         layout.addWidget(self._headline)
         layout.addWidget(self._meta)
+        layout.addLayout(origin_row)
         layout.addWidget(texts, 3)
         layout.addLayout(buttons)
         layout.addWidget(self._table, 1)
@@ -171,6 +211,7 @@ class EventDetailPane(QWidget):
     def _show(self, detail: EventDetail | None) -> None:
         previous = self._event_id
         self._event_id = None if detail is None else detail.event.id
+        self._show_origin(detail)
         if detail is None:
             self._title.setText("Select an event")
             for label in (self._headline, self._meta):
@@ -182,7 +223,8 @@ class EventDetailPane(QWidget):
             return
         event, facts = detail.event, detail.facts
         test = " · TEST" if event.is_test else ""
-        self._title.setText(f"{facts.title}{test}")
+        caught_up = " · CAUGHT UP" if event.origin == store.ORIGIN_CAUGHT_UP else ""
+        self._title.setText(f"{facts.title}{test}{caught_up}")
         self._headline.setText(facts.headline)
         received = datetime.fromtimestamp(event.received_at)
         self._meta.setText(
@@ -196,6 +238,28 @@ class EventDetailPane(QWidget):
         self._select_channel(selected)
         self._update_buttons()
         self.shown.emit(event.id)
+
+    def _show_origin(self, detail: EventDetail | None) -> None:
+        event = None if detail is None else detail.event
+        derived = event is not None and event.origin == store.ORIGIN_DERIVED
+        self._original_id = event.derived_from if event and derived else None
+        if detail is None or event is None:
+            text = ""
+        elif event.origin == store.ORIGIN_WEBHOOK:
+            named = ", ".join(detail.derived_types)
+            text = f"HookFlo read these changes out of it: {named}" if named else ""
+        elif event.origin == store.ORIGIN_CAUGHT_UP:
+            text = (
+                "Caught up: HookFlo listed this user from Clerk after being "
+                "offline; Clerk's own event did not reach it"
+            )
+        elif self._original_id is not None:
+            text = f"Read out of event {self._original_id} by HookFlo"
+        else:
+            text = f"Made by HookFlo ({event.origin})"
+        self._origin.setText(text)
+        self._origin.setVisible(bool(text))
+        self._open_original_button.setVisible(self._original_id is not None)
 
     def _selected(self) -> Delivery | None:
         rows = self._table.selectionModel().selectedRows()

@@ -5,6 +5,11 @@ events arrive as ids from the bridge; only those that pass the current
 filter are read and inserted at the top. Delivery changes update the
 "Alerts" cell of the rows they concern. A new filter reloads from the first
 page, with the filter applied in SQL.
+
+Rows Clerk did not send say so: a caught-up user (listed from Clerk's API
+after time offline) is marked "caught up" beside its type, and a change
+HookFlo derived shows its own type and, as a tooltip, the event it was read
+out of (the detail pane opens that one).
 """
 
 import dataclasses
@@ -39,6 +44,7 @@ _STATE_MARKS = {
     "failed": "✗",
 }
 _ENVIRONMENT_COLOURS = {"production": "#dcfce7", "development": "#fef3c7"}
+CAUGHT_UP_MARK = "caught up"
 
 
 class Column(enum.IntEnum):
@@ -132,7 +138,7 @@ class EventTableModel(PagedTableModel[EventRow]):
         if role == int(Qt.ItemDataRole.DisplayRole):
             return _display(row, column)
         if role == int(Qt.ItemDataRole.ToolTipRole):
-            return row.headline or row.type
+            return _tooltip(row)
         if role == int(Qt.ItemDataRole.BackgroundRole):
             if column is Column.ENVIRONMENT:
                 return QColor(_ENVIRONMENT_COLOURS.get(row.environment, "#e5e7eb"))
@@ -178,10 +184,20 @@ def _display(row: EventRow, column: Column) -> str:
         badge = "PROD" if row.environment == "production" else "DEV"
         return f"{badge} · TEST" if row.is_test else badge
     if column is Column.TYPE:
-        return row.type or "(no type)"
+        shown = row.type or "(no type)"
+        return f"{shown} · {CAUGHT_UP_MARK}" if row.is_caught_up else shown
     if column is Column.WHO:
         return row.who
     return alerts_text(row.deliveries)
+
+
+def _tooltip(row: EventRow) -> str:
+    said = row.headline or row.type
+    if row.is_caught_up:
+        return f"{said}\nCaught up from Clerk after HookFlo was offline"
+    if row.is_derived and row.derived_from is not None:
+        return f"{said}\nRead out of event {row.derived_from}"
+    return said
 
 
 def alerts_text(deliveries: Sequence[tuple[str, str]]) -> str:

@@ -64,6 +64,7 @@ class EventsPage(QWidget):
         super().__init__(parent)
         self._model = model
         self._detail = detail
+        self._detail.original_requested.connect(self.reveal)
         self._reader = reader
         self._background = background
         self._build_filters(sources)

@@ -26,6 +26,7 @@ RECENT_COUNT = 5
 RECENT_WIDTH = 64  # characters of an event's headline shown
 MORNING_HOUR = 8
 _ONE_HOUR_S = 3600.0
+DOWNLOAD_AGENT = "Download ngrok agent…"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -51,6 +52,7 @@ class AppMenu(QObject):
         pause_requested: (float) pause alerts until then (Unix time).
         resume_requested: "Resume alerts" was chosen.
         settings_requested: "Settings…" was chosen.
+        download_agent_requested: "Download ngrok agent…" was chosen.
         guide_requested: "Set-up guide…" was chosen.
         quit_requested: "Quit" was chosen.
     """
@@ -61,6 +63,7 @@ class AppMenu(QObject):
     pause_requested = Signal(float)
     resume_requested = Signal()
     settings_requested = Signal()
+    download_agent_requested = Signal()
     guide_requested = Signal()
     quit_requested = Signal()
 
@@ -74,6 +77,10 @@ class AppMenu(QObject):
         self.endpoint.setEnabled(False)
         self.copy_endpoint = self._action("copy-endpoint", "Copy endpoint URL")
         self.copy_endpoint.triggered.connect(self._copy_endpoint)
+        # Offered only while the tunnel waits for an agent (and while it loads).
+        self.download_agent = self._action("download-agent", DOWNLOAD_AGENT)
+        self.download_agent.setVisible(False)
+        self.download_agent.triggered.connect(self.download_agent_requested.emit)
         self.recent_header = self._action("recent", "Recent events", enabled=False)
         self.recent = [self._action(f"recent-{n}", "") for n in range(RECENT_COUNT)]
         self._recent_ids = [0] * RECENT_COUNT
@@ -109,6 +116,7 @@ class AppMenu(QObject):
         menu.addSeparator()
         menu.addAction(self.endpoint)
         menu.addAction(self.copy_endpoint)
+        menu.addAction(self.download_agent)
         menu.addSeparator()
         menu.addAction(self.recent_header)
         for action in self.recent:
@@ -146,8 +154,9 @@ class AppMenu(QObject):
         """Show the status line and the pause state."""
         self.status.setText(status.headline())
         pause = status.pause_line()
-        self.pause_status.setText(pause)
-        self.pause_status.setVisible(bool(pause))
+        held = pause or status.quiet
+        self.pause_status.setText(held)
+        self.pause_status.setVisible(bool(held))
         self.resume.setEnabled(bool(pause))
 
     def show_endpoints(self, endpoints: Sequence[Endpoint]) -> None:
@@ -162,6 +171,12 @@ class AppMenu(QObject):
             f"{first.url} ({first.note})" if first.note else first.url
         )
         self.copy_endpoint.setEnabled(True)
+
+    def show_agent_download(self, progress: str, *, offered: bool) -> None:
+        """Offer the agent's download, or show its ``progress`` ("" if none)."""
+        self.download_agent.setText(progress or DOWNLOAD_AGENT)
+        self.download_agent.setEnabled(offered and not progress)
+        self.download_agent.setVisible(offered or bool(progress))
 
     def show_recent(self, rows: Sequence[EventRow]) -> None:
         """List the newest events, newest first."""
@@ -242,5 +257,6 @@ def _recent_text(row: EventRow) -> str:
     if len(label) > RECENT_WIDTH:
         label = label[: RECENT_WIDTH - 1] + "…"
     badge = "TEST · " if row.is_test else ""
+    badge += "Caught up · " if row.is_caught_up else ""
     env = "" if row.environment == "production" else f" ({row.environment})"
     return f"{moment}  {badge}{label}{env}"

@@ -9,15 +9,59 @@ away is never touched by work it started.
 
 import concurrent.futures
 import logging
+import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from shiboken6 import isValid
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 Done = Callable[[concurrent.futures.Future[T]], None]
+
+
+class _Relay(QObject):
+    """Carries finished work to the UI thread; lives as long as the app.
+
+    Workers emit on this long-lived object, never on an ``OffThread`` that
+    its dialog may already have deleted: emitting a signal of a deleted Qt
+    object from another thread crashes the process instead of raising.
+
+    Signals:
+        finished: (weak reference to the OffThread, callback, future).
+    """
+
+    finished = Signal(object, object, object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    @Slot(object, object, object)
+    def _deliver(
+        self,
+        owner_ref: "weakref.ref[OffThread]",
+        done: Done[Any],
+        future: "concurrent.futures.Future[Any]",
+    ) -> None:
+        owner = owner_ref()
+        if owner is None or not isValid(owner):
+            logger.debug("Result of off-thread work dropped: its owner is gone")
+            return
+        owner.on_finished(done, future)
+
+
+_relay: _Relay | None = None
+
+
+def _shared_relay() -> _Relay:
+    """Return the relay, made on first use (always from the UI thread)."""
+    global _relay
+    if _relay is None:
+        _relay = _Relay()
+    return _relay
 
 
 class OffThread(QObject):
@@ -26,21 +70,16 @@ class OffThread(QObject):
     Args:
         parent: the owning QObject (usually the dialog).
         workers: how many calls may run at once.
-
-    Signals:
-        _finished: (callback, future) from a worker thread; private.
     """
-
-    _finished = Signal(object, object)
 
     def __init__(self, parent: QObject | None = None, *, workers: int = 4) -> None:
         super().__init__(parent)
+        self._relay = _shared_relay()
         self._pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=workers, thread_name_prefix="hookflo-ui-work"
         )
         self._closed = False
         self._pending = 0
-        self._finished.connect(self._on_finished)
 
     @property
     def busy(self) -> bool:
@@ -53,27 +92,19 @@ class OffThread(QObject):
             return
         self._pending += 1
         future = self._pool.submit(work)
-        future.add_done_callback(lambda f: self._report(done, f))
+        owner_ref = weakref.ref(self)
+        relay = self._relay
+        future.add_done_callback(lambda f: relay.finished.emit(owner_ref, done, f))
 
     def close(self) -> None:
         """Drop callbacks still to come and let the workers finish on their own."""
         self._closed = True
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def _report(
+    def on_finished(
         self, done: Done[Any], future: "concurrent.futures.Future[Any]"
     ) -> None:
-        """Hand the result over to the UI thread (runs in the worker)."""
-        try:
-            self._finished.emit(done, future)
-        except RuntimeError:
-            # The QObject was deleted with its dialog: nobody waits any more.
-            logger.debug("Result of off-thread work dropped: its owner is gone")
-
-    @Slot(object, object)
-    def _on_finished(
-        self, done: Done[Any], future: "concurrent.futures.Future[Any]"
-    ) -> None:
+        """Report ``future`` to ``done`` unless closed (on the UI thread)."""
         self._pending -= 1
         if self._closed or future.cancelled():
             return

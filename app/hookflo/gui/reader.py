@@ -190,7 +190,8 @@ class StoreReader:
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         found = self._db().execute(
             f"SELECT id, source, environment, type, received_at, body, body_is_json, "
-            f"is_test FROM events {where} ORDER BY id DESC LIMIT ?",
+            f"is_test, origin, derived_from FROM events {where} "
+            "ORDER BY id DESC LIMIT ?",
             [*args, limit],
         )
         rows = [_event_row(*values) for values in found]
@@ -244,7 +245,11 @@ class StoreReader:
         deliveries = sorted(
             outbox.deliveries(event_id=event_id, limit=100), key=lambda d: d.channel
         )
-        return EventDetail(event, facts, tuple(deliveries))
+        derived = self._db().execute(
+            "SELECT type FROM events WHERE derived_from = ? ORDER BY id", (event_id,)
+        )
+        derived_types = tuple(row[0] for row in derived if row[0])
+        return EventDetail(event, facts, tuple(deliveries), derived_types)
 
     def _event_types(self) -> list[str]:
         found = self._db().execute(
@@ -318,6 +323,8 @@ def _event_row(
     body: bytes,
     body_is_json: int,
     is_test: int,
+    origin: str,
+    derived_from: int | None,
 ) -> EventRow:
     facts = describe(
         type_,
@@ -337,6 +344,8 @@ def _event_row(
         who=facts.subject,
         headline=facts.headline,
         is_test=bool(is_test),
+        origin=origin,
+        derived_from=derived_from,
     )
 
 

@@ -78,6 +78,8 @@ class EventRow:
         headline: the whole event as one sentence.
         is_test: sent by "Send test event" or ``hookflo send-test``.
         deliveries: (channel, state) pairs, by channel name.
+        origin: ``webhook``, ``caught-up`` or ``derived`` (``store.ORIGIN_…``).
+        derived_from: the id of the event a derived one was read out of.
     """
 
     id: int
@@ -89,15 +91,35 @@ class EventRow:
     headline: str
     is_test: bool
     deliveries: DeliveryStates = ()
+    origin: str = store.ORIGIN_WEBHOOK
+    derived_from: int | None = None
+
+    @property
+    def is_caught_up(self) -> bool:
+        """Return True for a user listed from Clerk's API after time offline."""
+        return self.origin == store.ORIGIN_CAUGHT_UP
+
+    @property
+    def is_derived(self) -> bool:
+        """Return True for a named change HookFlo read out of another event."""
+        return self.origin == store.ORIGIN_DERIVED
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class EventDetail:
-    """Everything the detail pane shows about one event."""
+    """Everything the detail pane shows about one event.
+
+    Attributes:
+        event: the stored event.
+        facts: what it says, in words.
+        deliveries: its alerts, by channel.
+        derived_types: the types of the changes HookFlo read out of it.
+    """
 
     event: store.StoredEvent
     facts: EventFacts
     deliveries: tuple[Delivery, ...]
+    derived_types: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -63,6 +63,12 @@ class Status:
         keyring: the latest keyring problem, "" when there is none.
         tunnel: why the tunnel is down, "" when it is up or not used.
         paused_until: alerts are paused until then (Unix time), or None.
+        quiet: "Quiet until 07:00" during quiet hours, else "".
+        health: the endpoint health per source (last verified event,
+            refusals of the last hour) and the latest catch-up.
+        health_warnings: what needs doing so that Clerk reaches HookFlo
+            (its retries ran out, the endpoint may be disabled, offline
+            without a Clerk secret key), each with its steps.
     """
 
     listening: str = ""
@@ -74,14 +80,19 @@ class Status:
     keyring: str = ""
     tunnel: str = ""
     paused_until: float | None = None
+    quiet: str = ""
+    health: tuple[str, ...] = ()
+    health_warnings: tuple[str, ...] = ()
 
     @property
     def problems(self) -> list[str]:
         """Return one sentence per problem, the most serious first."""
-        found = [
+        # Clerk not reaching HookFlo loses events: that comes first.
+        found = list(self.health_warnings)
+        found.extend(
             f"{channel.capitalize()} alerts stopped: {reason}"
             for channel, reason in sorted(self.blocked.items())
-        ]
+        )
         found.extend(
             f"{channel.capitalize()} alerts are failing and being retried: {error}"
             for channel, error in sorted(self.retrying.items())
@@ -135,8 +146,11 @@ class Status:
         pause = self.pause_line(now)
         if pause:
             lines.append(pause)
+        if self.quiet:
+            lines.append(self.quiet)
         if self.listening and not self.problems:
             lines.append(f"Receiving on {self.listening}")
+        lines.extend(self.health)
         return "\n".join(lines)
 
 
@@ -200,6 +214,14 @@ class StatusTracker(QObject):
     def set_paused(self, until: float | None) -> None:
         """Record until when alerts are paused (None: not paused)."""
         self._update(paused_until=until)
+
+    def set_health(self, lines: list[str], warnings: list[str]) -> None:
+        """Record the endpoint health and what needs doing about it."""
+        self._update(health=tuple(lines), health_warnings=tuple(warnings))
+
+    def set_quiet(self, line: str) -> None:
+        """Record the quiet hours line ("Quiet until 07:00"; "" outside them)."""
+        self._update(quiet=line)
 
     def _update(self, **changes: Any) -> None:
         updated = dataclasses.replace(self.status, **changes)

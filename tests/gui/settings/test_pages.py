@@ -1,13 +1,14 @@
 """The settings pages: validation, routing, templates, pause, start at login."""
 
 import dataclasses
+import datetime
 import time
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from hookflo.core import alertconfig, autostart, config, secretinput
+from hookflo.core import alertconfig, autostart, config, quiethours, secretinput
 from hookflo.core.alerting import routing
 from hookflo.core.channels.base import ChannelName
 from hookflo.core.config import Environment
@@ -284,9 +285,88 @@ def test_pause_and_resume_act_on_the_running_dispatcher(qtbot, context):
     assert page.pause_state.text().startswith("Alerts are paused until ")
 
 
-def test_tomorrow_morning_is_eight_the_next_day():
-    import datetime
+def test_quiet_hours_round_trip_through_config_toml(qtbot, context):
+    dialog = open_dialog(qtbot, context)
+    page = dialog.page(GeneralPage)
+    assert isinstance(page, GeneralPage)
+    box = page.quiet
+    assert not box.enabled_check.isChecked()
+    assert (box.start_edit.text(), box.end_edit.text()) == ("22:00", "07:00")
+    assert box.channel_checks[ChannelName.DESKTOP].isChecked()
+    assert not box.channel_checks[ChannelName.SLACK].isChecked()
 
+    box.enabled_check.setChecked(True)
+    retype(qtbot, box.start_edit, "23:30")
+    retype(qtbot, box.end_edit, "6:45")
+    box.channel_checks[ChannelName.EMAIL].setChecked(True)
+    assert box.message.text().startswith("23:30 to 06:45, desktop, email alerts")
+    save(qtbot, dialog)
+
+    assert dialog.status.text().startswith("Saved to")
+    saved = config.load(context.paths.config_file).quiet_hours
+    assert saved == quiethours.QuietHours(
+        enabled=True,
+        start=datetime.time(23, 30),
+        end=datetime.time(6, 45),
+        channels=(ChannelName.DESKTOP, ChannelName.EMAIL),
+    )
+    context.config = config.load(context.paths.config_file)
+    reopened = open_dialog(qtbot, context)
+    again = reopened.page(GeneralPage)
+    assert isinstance(again, GeneralPage)
+    assert again.quiet.enabled_check.isChecked()
+    assert (again.quiet.start_edit.text(), again.quiet.end_edit.text()) == (
+        "23:30",
+        "06:45",
+    )
+    assert again.quiet.channel_checks[ChannelName.EMAIL].isChecked()
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "words"),
+    [
+        (
+            "25:00",
+            "07:00",
+            "Start: expected a time such as 22:00 (24-hour), got '25:00'",
+        ),
+        ("22:00", "", "End: type a time such as 22:00"),
+        ("07:00", "07:00", "Start and end must differ"),
+    ],
+)
+def test_wrong_quiet_hours_are_shown_by_the_fields_and_not_saved(
+    qtbot, context, start, end, words
+):
+    dialog = open_dialog(qtbot, context)
+    page = dialog.page(GeneralPage)
+    assert isinstance(page, GeneralPage)
+    box = page.quiet
+    box.enabled_check.setChecked(True)
+    retype(qtbot, box.start_edit, start)
+    box.end_edit.clear()
+    if end:
+        qtbot.keyClicks(box.end_edit, end)
+    assert box.message.is_error  # on entry, before Save
+    assert box.message.text().startswith(words)
+
+    save(qtbot, dialog)
+    assert dialog.tabs.currentWidget() is page
+    assert box.message.is_error
+    assert dialog.status.text().startswith("Nothing was saved")
+    assert not context.paths.config_file.exists()
+
+
+def test_no_channel_to_hold_is_refused(qtbot, context):
+    dialog = open_dialog(qtbot, context)
+    box = dialog.page(GeneralPage).quiet
+    box.enabled_check.setChecked(True)
+    box.channel_checks[ChannelName.DESKTOP].setChecked(False)
+    assert box.message.text() == "Choose at least one channel to hold"
+    save(qtbot, dialog)
+    assert not context.paths.config_file.exists()
+
+
+def test_tomorrow_morning_is_eight_the_next_day():
     now = datetime.datetime(2026, 12, 31, 23, 30)
     assert next_morning(now) == datetime.datetime(2027, 1, 1, 8, 0)
 

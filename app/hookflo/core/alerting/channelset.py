@@ -15,8 +15,6 @@ from hookflo.core import channelsecrets
 from hookflo.core.alertconfig import ChannelSettings
 from hookflo.core.channels.base import Channel, ChannelName
 from hookflo.core.channels.desktop import DesktopChannel, desktop_available
-from hookflo.core.channels.mailer import EmailChannel
-from hookflo.core.channels.slackapi import SlackChannel
 from hookflo.core.credentials import Credentials
 from hookflo.core.errors import KeyringUnavailableError
 
@@ -126,12 +124,18 @@ def build(
     *,
     on_clicked: Callable[[int], None] | None = None,
 ) -> dict[ChannelName, Channel]:
-    """Create the channel objects of the active channels."""
+    """Create the channel objects of the active channels.
+
+    slack-sdk and aiosmtplib are imported only for a channel that is on: an
+    app without Slack or email does not carry them (a few MB of memory).
+    """
     settings = channel_plan.settings
     built: dict[ChannelName, Channel] = {}
     if ChannelName.DESKTOP in channel_plan.active:
         built[ChannelName.DESKTOP] = DesktopChannel(on_clicked=on_clicked)
     if ChannelName.SLACK in channel_plan.active and settings.slack is not None:
+        from hookflo.core.channels.slackapi import SlackChannel
+
         built[ChannelName.SLACK] = SlackChannel(
             settings.slack,
             webhook_url=channel_plan.secrets.get(
@@ -140,6 +144,8 @@ def build(
             bot_token=channel_plan.secrets.get(channelsecrets.SLACK_BOT_TOKEN.entry),
         )
     if ChannelName.EMAIL in channel_plan.active and settings.email is not None:
+        from hookflo.core.channels.mailer import EmailChannel
+
         built[ChannelName.EMAIL] = EmailChannel(
             settings.email,
             password=channel_plan.secrets.get(channelsecrets.SMTP_PASSWORD.entry),

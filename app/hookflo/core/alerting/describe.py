@@ -14,8 +14,17 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from hookflo.core.alerting import jsonread, messagefacts, orgfacts, people, userfacts
+from hookflo.core.alerting import (
+    catchupfacts,
+    jsonread,
+    messagefacts,
+    orgfacts,
+    people,
+    userfacts,
+)
 from hookflo.core.alerting.draft import Draft, Lookup, UserLookup
+from hookflo.core.derived import facts as derivedfacts
+from hookflo.core.derived import kinds as derivedkinds
 
 logger = logging.getLogger(__name__)
 
@@ -152,7 +161,10 @@ def describe(
     family, _, action = event_type.partition(".")
     draft = Draft()
     try:
-        _DESCRIBERS.get(family, _generic)(draft, data, action, _safe(lookup_user))
+        describer = _DESCRIBERS.get(family, _generic)
+        if derivedkinds.is_derived_type(event_type):
+            describer = derivedfacts.change
+        describer(draft, data, action, _safe(lookup_user))
     except Exception:
         # A describer bug must not cost the alert: say what arrived instead.
         logger.exception("Could not describe a %s event; using plain words", family)
@@ -218,6 +230,7 @@ _DESCRIBERS: Mapping[str, Describer] = {
     "waitlistEntry": orgfacts.waitlist_entry,
     "email": messagefacts.email,
     "sms": messagefacts.sms,
+    "hookflo": catchupfacts.summary,
 }
 
 

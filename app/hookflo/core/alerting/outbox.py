@@ -26,8 +26,9 @@ import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 
+from hookflo.core import quiethours
 from hookflo.core.alerting.outboxstore import Delivery, OutboxStore
 from hookflo.core.alerting.pacing import POLICIES, Pacer, Policy
 from hookflo.core.channels.base import (
@@ -35,6 +36,7 @@ from hookflo.core.channels.base import (
     Channel,
     ChannelName,
     DeliveryError,
+    Preparable,
     SendReceipt,
 )
 from hookflo.core.logs import ALERT
@@ -43,6 +45,7 @@ from hookflo.core.tasks import spawn
 logger = logging.getLogger(__name__)
 
 POLL_S = 2.0
+QUIET_RECHECK_S = 30.0
 SEND_TIMEOUT_S = 60.0
 STOP_GRACE_S = 5.0
 
@@ -73,6 +76,15 @@ class Composer(Protocol):
         ...
 
 
+@runtime_checkable
+class Warmable(Protocol):
+    """A composer that can load what it needs ahead of the first alert."""
+
+    def warm(self, channels: Sequence[ChannelName]) -> None:
+        """Get ready to compose for ``channels`` (runs in the worker thread)."""
+        ...
+
+
 ChangeListener = Callable[[Sequence[int]], None]
 
 
@@ -87,6 +99,8 @@ class Dispatcher:
             permanent failure lifts when the settings change.
         policies: pacing and retry rules per channel.
         clock: wall-clock seconds (tests may replace it).
+        quiet: says when quiet hours hold a channel; what they held goes
+            out as one summary when they end (see ``quiethours``).
 
     Attributes:
         listeners: called on the loop with the ids of deliveries that changed.
@@ -104,6 +118,7 @@ class Dispatcher:
         fingerprints: Mapping[ChannelName, str] | None = None,
         policies: Mapping[ChannelName, Policy] = POLICIES,
         clock: Callable[[], float] = time.time,
+        quiet: quiethours.QuietGate | None = None,
     ) -> None:
         self._database_file = database_file
         self._channels = dict(channels)
@@ -113,6 +128,7 @@ class Dispatcher:
         }
         self._policies = policies
         self._clock = clock
+        self._quiet = quiet or quiethours.QuietGate(quiethours.QuietHours())
         self._executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="hookflo-outbox"
         )
@@ -184,12 +200,19 @@ class Dispatcher:
         self._executor.shutdown(wait=True)
 
     async def _lane(self, name: ChannelName, channel: Channel) -> None:
+        await self._warm(name, channel)
         pacer = Pacer(self._policies[name])
         rate_limited_until = 0.0
         while not self._stopping:
             now = self._clock()
             if self.paused_until is not None and now < self.paused_until:
                 await self._sleep(name, self.paused_until - now)
+                continue
+            held_until = self._quiet.held_until(name, now)
+            if held_until is not None:
+                # Re-read the wall clock now and then: a suspended laptop's
+                # sleep does not count the time it was suspended.
+                await self._sleep(name, min(held_until - now, QUIET_RECHECK_S))
                 continue
             if now < rate_limited_until:
                 await self._sleep(name, rate_limited_until - now, wake_early=False)
@@ -206,16 +229,38 @@ class Dispatcher:
             if plan.wait_until is not None:
                 await self._sleep(name, plan.wait_until - now, wake_early=False)
                 continue
+            held = await self._held_by_quiet(name, pacer, next_due, now)
             # Load bodies only for what is sent now: one, or a summary's worth.
             limit = pacer.policy.summary_size if plan.summary else 1
-            due = await self._db(OutboxStore.due, name.value, now, limit)
+            due = held or await self._db(OutboxStore.due, name.value, now, limit)
             if not due:
                 continue
-            batch = due if plan.summary and len(due) > 1 else due[:1]
-            retry_after = await self._send(name, channel, pacer, batch)
+            batch = due if (plan.summary or held) and len(due) > 1 else due[:1]
+            retry_after = await self._send(
+                name, channel, pacer, batch, held_quiet=bool(held)
+            )
             if retry_after:
                 rate_limited_until = self._clock() + retry_after
                 logger.info("Pausing %s alerts for %.0f s", name, retry_after)
+
+    async def _held_by_quiet(
+        self, name: ChannelName, pacer: Pacer, next_due: float, now: float
+    ) -> list[Delivery]:
+        """Return what the last quiet hours held, to send as one summary.
+
+        Deliveries that became due during the latest quiet hours and still
+        wait were held by them, even across a restart; one alone is sent as
+        usual, so the list is empty unless there are several.
+        """
+        window = self._quiet.last_window(name, now)
+        if window is None or not window[0] <= next_due <= window[1]:
+            return []
+        limit = pacer.policy.summary_size
+        held = await self._db(OutboxStore.due, name.value, window[1], limit)
+        if len(held) < 2:
+            return []
+        logger.info("Quiet hours are over: %d %s alerts waited", len(held), name)
+        return held
 
     async def _send(
         self,
@@ -223,9 +268,14 @@ class Dispatcher:
         channel: Channel,
         pacer: Pacer,
         batch: Sequence[Delivery],
+        *,
+        held_quiet: bool = False,
     ) -> float | None:
         """Send ``batch`` (one delivery or a summary); return a pause, if any."""
         composed = await self._db(self._compose, name, batch)
+        if held_quiet:
+            alert = quiethours.while_quiet(name, composed.alert)
+            composed = dataclasses.replace(composed, alert=alert)
         if composed.problem and composed.problem not in self._told:
             self._told.add(composed.problem)
             logger.log(ALERT, "%s", composed.problem)
@@ -306,6 +356,21 @@ class Dispatcher:
         )
         self._changed(ids)
         return error.retry_after
+
+    async def _warm(self, name: ChannelName, channel: Channel) -> None:
+        """Pay the first alert's set-up now, before a burst shares the loop.
+
+        Compiling templates and connecting to the notification service take
+        tens of milliseconds; paid during the first signups of a burst, they
+        delay the receiver's answers to every request meanwhile.
+        """
+        try:
+            if isinstance(self._composer, Warmable):
+                await self._run(self._composer.warm, (name,))
+            if isinstance(channel, Preparable):
+                await channel.prepare()
+        except Exception:
+            logger.exception("Getting the %s channel ready failed", name)
 
     def _compose(
         self, outbox: OutboxStore, name: ChannelName, batch: Sequence[Delivery]

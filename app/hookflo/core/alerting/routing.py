@@ -34,16 +34,26 @@ def channels_for(
 ) -> tuple[ChannelName, ...]:
     """Return the active channels the first matching rule names."""
     kind = event_type or ""
+    route = first_match(routes, environment=environment, event_type=kind)
+    if route is None:
+        return ()
+    chosen = tuple(c for c in route.channels if c in active)
+    logger.debug(
+        "%s event %s goes to %s",
+        environment,
+        kind or "(untyped)",
+        ", ".join(chosen) or "no channel",
+    )
+    return chosen
+
+
+def first_match(
+    routes: Sequence[Route], *, environment: str, event_type: str
+) -> Route | None:
+    """Return the rule that decides where an event goes, None if none matches."""
     for route in routes:
         if route.environment not in (None, environment):
             continue
-        if any(pattern_matches(p, kind) for p in route.events):
-            chosen = tuple(c for c in route.channels if c in active)
-            logger.debug(
-                "%s event %s goes to %s",
-                environment,
-                kind or "(untyped)",
-                ", ".join(chosen) or "no channel",
-            )
-            return chosen
-    return ()
+        if any(pattern_matches(p, event_type) for p in route.events):
+            return route
+    return None

@@ -10,6 +10,7 @@ folder (``<config dir>/templates``)::
         <family>.j2       every event of a family, e.g. ``session.j2``
         generic.j2        any other event
         summary.j2        a burst of events in one message
+        digest.j2         the daily or weekly digest (see ``digest.compose``)
 
 For an event the first of ``<type>.j2``, ``<family>.j2`` and ``generic.j2``
 that exists is used, an override before a shipped file of the same name.
@@ -81,7 +82,7 @@ BODY_PARTS = {
 
 _ONE_LINE_PARTS = frozenset({"title", "subject", "reply_to_name", "reply_to_address"})
 _REPLY_PARTS = ("reply_to_name", "reply_to_address")
-_RESERVED = frozenset({"generic", "summary"})
+_RESERVED = frozenset({"generic", "summary", "digest"})
 _ADDRESS = re.compile(
     r"^[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+\.[^@\s<>()\[\],;:\"\\]+$"
 )
@@ -129,16 +130,34 @@ class Renderer:
         return self._render(channel, names, context, facts.headline)
 
     def render_summary(
-        self, channel: ChannelName, facts_list: Sequence[EventFacts]
+        self,
+        channel: ChannelName,
+        facts_list: Sequence[EventFacts],
+        kinds: Sequence[burst.Kind] | None = None,
     ) -> Rendered:
         """Render a burst of events as one message for ``channel``.
+
+        ``kinds`` spares reading every event of a long ``facts_list`` (see
+        ``burst.context``).
 
         Raises:
             ValueError: ``facts_list`` is empty.
         """
-        context = burst.context(channel, facts_list)
+        context = burst.context(channel, facts_list, kinds)
         names = [f"{channel}/summary{jinjaenv.SUFFIX}"]
         return self._render(channel, names, context, burst.sentence(context))
+
+    def render_digest(
+        self, channel: ChannelName, context: Mapping[str, Any]
+    ) -> Rendered:
+        """Render a digest for ``channel``; ``context`` has its variables.
+
+        It needs at least ``heading`` and ``headline``; the rest is what
+        ``hookflo.core.digest.compose`` documents.
+        """
+        names = [f"{channel}/digest{jinjaenv.SUFFIX}"]
+        values = {"test": False, **context}
+        return self._render(channel, names, values, str(context["headline"]))
 
     def _render(
         self,

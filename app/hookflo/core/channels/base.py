@@ -9,7 +9,7 @@ whether trying again can help.
 import dataclasses
 import enum
 from collections.abc import Mapping
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class ChannelName(enum.StrEnum):
@@ -83,4 +83,13 @@ class Channel(Protocol):
 
     async def close(self) -> None:
         """Release connections; the channel is not used afterwards."""
+        ...
+
+
+@runtime_checkable
+class Preparable(Protocol):
+    """A channel whose first send has set-up costs it can pay in advance."""
+
+    async def prepare(self) -> None:
+        """Connect ahead of the first alert; never raises (``send`` reports)."""
         ...

@@ -109,6 +109,25 @@ class DesktopChannel:
                     _no_answer(self._timeout), permanent=False
                 ) from None
 
+    async def prepare(self) -> None:
+        """Connect to the service ahead of the first alert, within the timeout.
+
+        Finding the server, connecting desktop-notifier and reading the
+        service's interface cost a burst's worth of request time on the event
+        loop; paid at start, they do not delay the acks of the first signups.
+        A failure is left for ``send`` to report.
+        """
+        async with self._lock:
+            try:
+                async with asyncio.timeout(self._timeout):
+                    notifier = await self._connect()
+                    await notifier.get_capabilities()
+            except DeliveryError as error:
+                logger.debug("Desktop notifications not ready yet: %s", error)
+            except Exception:  # a timeout, or the library's own failure
+                logger.debug("Desktop notifications not ready yet", exc_info=True)
+                await self._drop()
+
     async def close(self) -> None:
         """Close the connection to the service; later clicks are not reported.
 

@@ -2,7 +2,8 @@
 
 Qt-free; runs under ``hookflo serve --tunnel`` and in the tray app. The
 ``supervisor`` module holds the ``Tunnel`` front ends use; ``agent`` drives
-the ngrok agent through pyngrok, ``health`` checks the public side, ``errors``
-explains failures, and ``guard`` with ``watchdog`` make sure no agent outlives
-HookFlo.
+the ngrok agent through pyngrok, ``locate`` finds it and ``supply`` with
+``download`` fetches it when the user asks (never at start-up), ``health``
+checks the public side, ``errors`` explains failures, and ``guard`` with
+``watchdog`` make sure no agent outlives HookFlo.
 """

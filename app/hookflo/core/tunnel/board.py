@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from hookflo.core.config import Source
-from hookflo.core.tunnel import notices, runtimefile
+from hookflo.core.tunnel import download, notices, runtimefile
 from hookflo.core.tunnel.errors import TunnelError
 from hookflo.core.tunnel.status import TunnelState, TunnelStatus, WebhookUrl
 
@@ -48,9 +48,25 @@ class StatusBoard:
         """A start (or a start the user asked for) begins."""
         self._publish(TunnelStatus(TunnelState.STARTING, time.time()))
 
+    def downloading(self, progress: download.Progress) -> None:
+        """The agent's download has come this far."""
+        if self.status.state is not TunnelState.STARTING:
+            return  # a late report from a download that was given up
+        self._publish(
+            dataclasses.replace(
+                self.status,
+                download_done=progress.done,
+                download_total=progress.total,
+            )
+        )
+
     def agent_started(self, pid: int | None) -> None:
-        """Note the new agent's pid."""
-        self._publish(dataclasses.replace(self.status, agent_pid=pid))
+        """Note the new agent's pid (any download is over)."""
+        self._publish(
+            dataclasses.replace(
+                self.status, agent_pid=pid, download_done=None, download_total=None
+            )
+        )
 
     def checked(self) -> None:
         """A request through the public URL reached the receiver just now."""

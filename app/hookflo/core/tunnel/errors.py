@@ -17,11 +17,14 @@ from pyngrok.log import NgrokLog
 
 from hookflo.core import logs
 from hookflo.core.errors import UserFacingError
+from hookflo.core.tunnel import download
 
 AUTHTOKEN_URL = "https://dashboard.ngrok.com/get-started/your-authtoken"
 AGENTS_URL = "https://dashboard.ngrok.com/agents"
 DOMAINS_URL = "https://dashboard.ngrok.com/domains"
 DOWNLOAD_URL = "https://ngrok.com/download"
+INSTALL = "`hookflo tunnel install`"
+OFFER = "Download ngrok agent…"
 SET_TOKEN = (
     "add your ngrok authtoken in Settings (or run `hookflo secret set "
     "ngrok-authtoken`; HOOKFLO_NGROK_AUTHTOKEN for headless use)"
@@ -44,6 +47,7 @@ class Problem(enum.StrEnum):
     """Why the tunnel is not up."""
 
     NO_AGENT = "no_agent"
+    DOWNLOAD_FAILED = "download_failed"
     NO_AUTHTOKEN = "no_authtoken"
     AUTHTOKEN_REJECTED = "authtoken_rejected"
     KEYRING = "keyring"
@@ -67,6 +71,7 @@ class Retry(enum.Enum):
 
 _RETRY = {
     Problem.NO_AGENT: Retry.NEVER,
+    Problem.DOWNLOAD_FAILED: Retry.NEVER,
     Problem.NO_AUTHTOKEN: Retry.NEVER,
     Problem.AUTHTOKEN_REJECTED: Retry.NEVER,
     Problem.KEYRING: Retry.NEVER,
@@ -102,13 +107,41 @@ class TunnelError(UserFacingError):
         return _RETRY.get(self.problem, Retry.BACKOFF)
 
 
-def no_agent(looked_in: Sequence[str]) -> TunnelError:
-    """The agent binary is nowhere HookFlo may look (it never downloads one)."""
+def no_agent(looked_in: Sequence[str], *, configured: bool) -> TunnelError:
+    """No agent binary where HookFlo looked (it downloads none unless asked).
+
+    Args:
+        looked_in: the places, in the order they were tried.
+        configured: ``ngrok_path`` is set, so nothing else was tried.
+    """
+    if configured:
+        advice = (
+            f"install ngrok from {DOWNLOAD_URL} at that path, or point ngrok_path "
+            "in the [tunnel] table of config.toml at the agent, or remove "
+            f"ngrok_path and run {INSTALL}"
+        )
+    else:
+        advice = (
+            f"run {INSTALL} (it downloads the agent, about {download.ABOUT_MB} MB, "
+            f'showing progress) or choose "{OFFER}" in the tray menu; or install '
+            f"ngrok from {DOWNLOAD_URL} and set ngrok_path in the [tunnel] table "
+            "of config.toml"
+        )
     return TunnelError(
         Problem.NO_AGENT,
         f"not available: ngrok agent not found (looked in {', '.join(looked_in)})",
-        f"install ngrok from {DOWNLOAD_URL}, then set ngrok_path in the [tunnel] "
-        "table of config.toml or put ngrok on PATH",
+        f"{advice}. The local receiver keeps running",
+    )
+
+
+def download_failed(reason: str) -> TunnelError:
+    """Downloading the agent, which the user asked for, failed for ``reason``."""
+    return TunnelError(
+        Problem.DOWNLOAD_FAILED,
+        f"could not download the ngrok agent: {reason}",
+        f'try {INSTALL} (or the tray\'s "{OFFER}") again once online, or '
+        f"install ngrok from {DOWNLOAD_URL} and set ngrok_path in the [tunnel] "
+        "table of config.toml",
     )
 
 

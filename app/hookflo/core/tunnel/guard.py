@@ -18,12 +18,11 @@ import sys
 import threading
 from pathlib import Path
 
-from hookflo.core.tunnel import procs
+from hookflo.core.tunnel import procs, watchdog
 
 logger = logging.getLogger(__name__)
 
 AGENT_FILE = "tunnel-agent.json"
-WATCHDOG = Path(__file__).with_name("watchdog.py")
 GRACE_S = 2.0
 _WATCHDOG_EXIT_S = 3.0
 
@@ -131,12 +130,8 @@ class AgentGuard:
             logger.debug("Watchdog gone (%s); the agent file remains", err)
 
     def _spawn_watchdog(self) -> subprocess.Popen[bytes] | None:
-        if getattr(sys, "frozen", False):
-            # TODO: a frozen build has no Python to run watchdog.py with; give
-            # the bundled executable a watchdog mode and start that instead.
-            return None
         self._watchdog = subprocess.Popen(
-            [sys.executable, "-I", "-S", str(WATCHDOG), str(os.getpid())],
+            watchdog_command(os.getpid()),
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -144,6 +139,19 @@ class AgentGuard:
         )
         logger.debug("Watchdog started (pid %d)", self._watchdog.pid)
         return self._watchdog
+
+
+def watchdog_command(owner_pid: int) -> list[str]:
+    """Return the command line of the watchdog: ``hookflo`` itself.
+
+    A frozen (PyInstaller) build is the ``hookflo`` program; otherwise the
+    interpreter runs the ``hookflo`` package (``-P``: not from the current
+    directory). Either way ``hookflo.main`` hands the hidden command to
+    ``watchdog.main``.
+    """
+    if getattr(sys, "frozen", False):
+        return [sys.executable, watchdog.COMMAND, str(owner_pid)]
+    return [sys.executable, "-P", "-m", "hookflo", watchdog.COMMAND, str(owner_pid)]
 
 
 def read(file: Path) -> AgentRecord | None:

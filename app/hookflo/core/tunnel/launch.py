@@ -5,17 +5,74 @@ blocking part in a thread (``offthread``) and turns whatever goes wrong into
 a ``TunnelError``.
 """
 
+import asyncio
+import contextlib
 import logging
+import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from pyngrok import exception
 
 from hookflo.core import logs
 from hookflo.core.errors import KeyringUnavailableError
-from hookflo.core.tunnel import agent, errors, guard, offthread
+from hookflo.core.tunnel import agent, download, errors, guard, offthread
 from hookflo.core.tunnel.errors import Problem, TunnelError
+from hookflo.core.tunnelconfig import TunnelSettings
 
 logger = logging.getLogger(__name__)
+
+
+async def download_agent(
+    settings: TunnelSettings,
+    *,
+    data_dir: Path,
+    stall_timeout_s: float,
+    limit_s: float,
+    on_progress: Callable[[download.Progress], None],
+) -> Path:
+    """Download the agent into ``data_dir`` (the user asked); return its path.
+
+    ``on_progress`` is called on the event loop. Cancelling this coroutine
+    (the tunnel stops, HookFlo quits) stops the download at its next chunk.
+
+    Raises:
+        TunnelError: the download failed (Problem.DOWNLOAD_FAILED).
+    """
+    target = download.agent_path(data_dir)
+    loop = asyncio.get_running_loop()
+    cancel = threading.Event()
+
+    def report(progress: download.Progress) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop has closed
+            loop.call_soon_threadsafe(on_progress, progress)
+
+    def fetch() -> None:
+        url = download.source_url(settings.download_url)
+        logger.info(
+            "Downloading the ngrok agent from %s to %s",
+            download.shown(url),
+            target,
+        )
+        download.fetch(
+            url,
+            target,
+            stall_timeout_s=stall_timeout_s,
+            on_progress=report,
+            cancel=cancel,
+        )
+
+    try:
+        await offthread.call(fetch, timeout_s=limit_s, name="hookflo-ngrok-download")
+    except download.DownloadError as err:
+        logger.info("Downloading the ngrok agent failed: %s", err)
+        raise errors.download_failed(err.reason) from err
+    except TimeoutError as err:
+        raise errors.download_failed(f"it took longer than {limit_s:g} s") from err
+    finally:
+        cancel.set()  # a no-op once it finished; else the thread stops
+    logger.info("Downloaded the ngrok agent to %s", target)
+    return target
 
 
 async def read_authtoken(read: Callable[[], str | None], *, timeout_s: float) -> str:

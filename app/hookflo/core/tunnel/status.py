@@ -49,6 +49,9 @@ class TunnelStatus:
         reserved_domain: whether the URL is a reserved, stable domain.
         checked_at: when a request through the public URL last reached us.
         agent_pid: the ngrok agent's process id, while one runs.
+        download_done: while starting, how many bytes of the agent's download
+            arrived (None: no download under way).
+        download_total: the download's size, if the server said.
     """
 
     state: TunnelState
@@ -62,9 +65,13 @@ class TunnelStatus:
     reserved_domain: bool = False
     checked_at: float | None = None
     agent_pid: int | None = None
+    download_done: int | None = None
+    download_total: int | None = None
 
     def describe(self) -> str:
         """Return one line for a status bar or a tooltip."""
+        if self.state is TunnelState.STARTING and self.download_done is not None:
+            return self.download_progress()
         if self.state is TunnelState.UP:
             return f"tunnel up: {self.public_url}"
         if self.state is TunnelState.DOWN:
@@ -73,6 +80,16 @@ class TunnelStatus:
         if self.state is TunnelState.UNAVAILABLE:
             return f"tunnel: {self.summary}"
         return f"tunnel {self.state.value}"
+
+    def download_progress(self) -> str:
+        """Return e.g. "Downloading ngrok agent: 43 %" ("" if none runs)."""
+        done = self.download_done
+        if done is None:
+            return ""
+        if self.download_total:
+            percent = min(100, done * 100 // self.download_total)
+            return f"Downloading ngrok agent: {percent} %"
+        return f"Downloading ngrok agent: {done / 1_000_000:.1f} MB"
 
     def to_json(self) -> dict[str, Any]:
         """Return the snapshot as plain JSON values."""

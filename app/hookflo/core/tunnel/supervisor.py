@@ -4,7 +4,8 @@ Qt-free; runs on the event loop, and every call that may block (pyngrok, the
 keyring) goes to a thread with a time limit (``offthread``), so neither the
 receiver nor a GUI ever waits on the agent.
 
-- Start: find the agent (never download), read the authtoken, end any agent
+- Start: find the agent (never download it: ``install_agent()`` does that,
+  showing progress, when the user asks), read the authtoken, end any agent
   a dead HookFlo left, start the agent, open an endpoint forwarding to the
   receiver's exact address, and check that a request through the public URL
   reaches this receiver. Only then is the tunnel up.
@@ -16,7 +17,9 @@ receiver nor a GUI ever waits on the agent.
   died or hangs, it is restarted, with growing pauses between attempts.
 - What only the user can fix (no agent, no or a rejected authtoken, a domain
   not reserved) stops the attempts ("unavailable") until ``retry()``; the
-  session limit gets one automatic retry.
+  session limit gets one automatic retry. Without an agent, one that
+  appears (``hookflo tunnel install`` in another process) is noticed within
+  ``agent_poll_s``, by looking at the disk only.
 """
 
 import asyncio
@@ -28,6 +31,7 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from pyngrok.log import NgrokLog
 
@@ -40,8 +44,8 @@ from hookflo.core.tunnel import (
     guard,
     health,
     launch,
-    locate,
     offthread,
+    supply,
 )
 from hookflo.core.tunnel.errors import Problem, Retry, TunnelError
 from hookflo.core.tunnel.status import TunnelState, TunnelStatus, WebhookUrl
@@ -65,6 +69,9 @@ class TunnelTiming:
     reconnect_grace_s: float = 30.0
     keyring_timeout_s: float = 15.0
     wake_jump_s: float = 10.0
+    download_stall_s: float = 15.0
+    download_limit_s: float = 900.0
+    agent_poll_s: float = 2.0
 
 
 class Tunnel:
@@ -73,7 +80,8 @@ class Tunnel:
     Listeners (``listeners``, called on the event loop with a new
     ``TunnelStatus`` on every change) let a GUI follow it without polling;
     ``status``, ``state``, ``public_url`` and ``webhook_urls`` say where it
-    stands now. ``retry()`` and ``check_now()`` are for the user's actions.
+    stands now. ``retry()``, ``check_now()`` and ``install_agent()`` are for
+    the user's actions.
 
     Args:
         settings: the ``[tunnel]`` table.
@@ -82,7 +90,8 @@ class Tunnel:
         sources: the webhook sources, for their public URLs.
         health_token: the receiver's self-check token.
         read_authtoken: returns the ngrok authtoken or None; may block.
-        data_dir: where the status, history and agent files live.
+        data_dir: where the status, history and agent files live, and the
+            agent HookFlo downloads when the user asks.
         scratch_root: where the agent's private config directory is made
             (default: ``$XDG_RUNTIME_DIR``, else the temporary directory).
         environ: where PATH is read (default: the process's).
@@ -116,6 +125,7 @@ class Tunnel:
         self._scratch_root = scratch_root or agent.default_scratch_root(self._environ)
         self._timing = timing or TunnelTiming()
         self._probe = probe or health.HttpProbe(timeout_s=self._timing.probe_timeout_s)
+        self._data_dir = data_dir
         self._guard = guard.AgentGuard(data_dir)
         self._agent: agent.Agent | None = None
         self._task: asyncio.Task[None] | None = None
@@ -124,8 +134,18 @@ class Tunnel:
         self._check_requested = False
         self._session_error: TunnelError | None = None
         self._failures = 0
+        self._install_lock = asyncio.Lock()
+        self._installer: asyncio.Task[Any] | None = None
         self._board = board.StatusBoard(
             data_dir=data_dir, sources=sources, domain=settings.domain
+        )
+        self._supply = supply.AgentSupply(
+            settings,
+            self._environ,
+            data_dir=data_dir,
+            status=self._board,
+            stall_timeout_s=self._timing.download_stall_s,
+            limit_s=self._timing.download_limit_s,
         )
 
     # -- what front ends use ------------------------------------------------
@@ -155,6 +175,16 @@ class Tunnel:
         """The public URL of each source while up."""
         return self.status.webhook_urls if self.state is TunnelState.UP else ()
 
+    @property
+    def agent_installable(self) -> bool:
+        """Whether it waits for an agent that ``install_agent()`` would fetch."""
+        status = self.status
+        return (
+            status.state is TunnelState.UNAVAILABLE
+            and status.problem in {Problem.NO_AGENT, Problem.DOWNLOAD_FAILED}
+            and self.settings.ngrok_path is None
+        )
+
     async def start(self) -> None:
         """Start bringing the tunnel up; returns at once (follow ``listeners``)."""
         if self._task is not None:
@@ -165,6 +195,8 @@ class Tunnel:
     async def stop(self) -> None:
         """Close the tunnel and end the agent; the status becomes STOPPED."""
         task, self._task = self._task, None
+        if self._installer is not None:
+            self._installer.cancel()  # the download stops at its next chunk
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -172,6 +204,26 @@ class Tunnel:
         await self._end_agent()
         await _quietly(self._guard.close, name="hookflo-tunnel-watchdog")
         self._board.stopped()
+
+    async def install_agent(self) -> Path:
+        """Download the agent (the user asked), then bring the tunnel up with it.
+
+        The status shows the download's progress; an agent already found is
+        used as it is. Only one download runs at a time.
+
+        Raises:
+            TunnelError: the download failed; the status says so too.
+        """
+        async with self._install_lock:
+            self._installer = asyncio.current_task()
+            try:
+                found = self._supply.find()
+                show = self._task is not None
+                path = found or await self._supply.download(show=show)
+            finally:
+                self._installer = None
+        self.retry()
+        return path
 
     def retry(self) -> None:
         """Try again now (after the user fixed the token, config or network)."""
@@ -237,7 +289,7 @@ class Tunnel:
                 await self._pause(self._backoff(self._failures))
 
     async def _bring_up(self) -> None:
-        path = locate.find_agent(self.settings.ngrok_path, self._environ)
+        path = self._supply.require()
         authtoken = await launch.read_authtoken(
             self._read_authtoken, timeout_s=self._timing.keyring_timeout_s
         )
@@ -367,7 +419,14 @@ class Tunnel:
         """Stay unavailable until the user asks for another attempt."""
         self._board.unavailable(err)
         self._user_retry.clear()
-        await self._user_retry.wait()
+        if err.problem in {Problem.NO_AGENT, Problem.DOWNLOAD_FAILED}:
+            await self._supply.wait(
+                self._user_retry,
+                poll_s=self._timing.agent_poll_s,
+                busy=lambda: self._installer is not None,
+            )
+        else:
+            await self._user_retry.wait()
         self._board.starting()
 
     async def _end_agent(self) -> None:

@@ -1,7 +1,10 @@
 """Ends HookFlo's ngrok agent when HookFlo ends, however it ends.
 
-NOTE: run as a script (``python -I -S watchdog.py``), never imported by the
-app: it must start fast and may use the standard library only.
+It runs as the ``hookflo`` program itself, through the hidden command
+``COMMAND`` that ``hookflo.main`` hands over before anything else is loaded
+(``guard.watchdog_command`` builds the command line, frozen build or not).
+NOTE: keep it to the standard library, so it starts fast and needs nothing
+that the bundle might lack.
 
 HookFlo starts this watchdog with a pipe on its standard input and tells it,
 one line each, about every agent it starts (``agent <pid> <start-ticks>
@@ -17,12 +20,18 @@ import shutil
 import signal
 import sys
 import time
+from collections.abc import Sequence
 
+COMMAND = "_tunnel-watchdog"
 GRACE_S = 2.0
 
 
-def main() -> int:
-    """Watch until standard input ends, then clean up."""
+def main(argv: Sequence[str] = ()) -> int:
+    """Watch until standard input ends, then clean up.
+
+    ``argv`` (HookFlo's pid) is not used: it shows in ``ps`` whose watchdog
+    this is.
+    """
     # Ctrl-C in HookFlo's terminal must not end the watchdog before HookFlo.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     agents: dict[int, str] = {}
@@ -79,7 +88,3 @@ def _end(pid: int) -> None:
         time.sleep(0.02)
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,17 +1,16 @@
-"""Settings page: start at login, and pausing alerts.
+"""Settings page: start at login, quiet hours, and pausing alerts.
 
 Starting at login is applied at once (a desktop entry, see
-``core.autostart``). Pausing holds every alert until a time and sends what
-waited afterwards, paced; it acts on the running dispatcher, as the tray
-menu's "Pause alerts" does, and lasts until that time or until HookFlo quits.
-
-TODO: quiet hours (no alerts between two times every day) need a setting in
-config.toml that the dispatcher honours; until the core has one, this page
-offers only pausing.
+``core.autostart``). Quiet hours are saved with the other settings to
+``[quiet_hours]`` in config.toml (see ``quietbox``). Pausing holds every
+alert until a time and sends what waited afterwards, paced; it acts on the
+running dispatcher, as the tray menu's "Pause alerts" does, and lasts until
+that time or until HookFlo quits.
 """
 
 import datetime
 import logging
+from typing import Any
 
 from PySide6.QtCore import QTimer, Slot
 from PySide6.QtWidgets import (
@@ -26,10 +25,13 @@ from PySide6.QtWidgets import (
 
 from hookflo.core import autostart
 from hookflo.core.alerting.outbox import Dispatcher
+from hookflo.core.config import Config
 from hookflo.core.errors import UserFacingError
 from hookflo.gui.context import AppContext
 from hookflo.gui.offthread import OffThread
+from hookflo.gui.settings.digestbox import DigestBox
 from hookflo.gui.settings.page import Page
+from hookflo.gui.settings.quietbox import QuietHoursBox
 from hookflo.gui.settings.widgets import Message
 
 logger = logging.getLogger(__name__)
@@ -47,7 +49,7 @@ def next_morning(now: datetime.datetime) -> datetime.datetime:
 
 
 class GeneralPage(Page):
-    """Start at login and pause alerts."""
+    """Start at login, quiet hours and pause alerts."""
 
     title = "General"
 
@@ -61,6 +63,10 @@ class GeneralPage(Page):
         login_layout = QVBoxLayout(login)
         login_layout.addWidget(self.login_check)
         login_layout.addWidget(self.login_message)
+        self.quiet = QuietHoursBox(self)
+        self.quiet.load(context.config.quiet_hours)
+        self.digests = DigestBox(self)
+        self.digests.load(context.config.digests)
 
         pause = QGroupBox("Pause alerts", self)
         self.pause_state = Message(pause)
@@ -86,6 +92,8 @@ class GeneralPage(Page):
 
         layout = QVBoxLayout(self)
         layout.addWidget(login)
+        layout.addWidget(self.quiet)
+        layout.addWidget(self.digests)
         layout.addWidget(pause)
         layout.addStretch(1)
 
@@ -102,6 +110,27 @@ class GeneralPage(Page):
         self.pause_morning.clicked.connect(self._on_pause_morning_clicked)
         self.resume_button.clicked.connect(self._on_resume_clicked)
         self._clock.timeout.connect(self._show_pause)
+
+    def contribute(self, table: dict[str, Any]) -> None:
+        """Put ``[quiet_hours]`` and ``[digests]`` into ``table``."""
+        self.quiet.contribute(table)
+        self.digests.contribute(table)
+
+    def validate(self) -> bool:
+        """Check the quiet hours and digest times as typed."""
+        quiet_ok = self.quiet.validate()
+        return self.digests.validate() and quiet_ok
+
+    def show_problem(self, key: str, message: str) -> bool:
+        """Show a fault in ``[quiet_hours]`` or ``[digests]`` by its fields."""
+        if self.digests.show_problem(key, message):
+            return True
+        return self.quiet.show_problem(key, message)
+
+    def saved(self, config: Config) -> None:
+        """Show the quiet hours and digests as saved."""
+        self.quiet.load(config.quiet_hours)
+        self.digests.load(config.digests)
 
     @property
     def dispatcher(self) -> Dispatcher | None:

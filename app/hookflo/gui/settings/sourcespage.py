@@ -24,12 +24,14 @@ from PySide6.QtWidgets import (
 )
 
 from hookflo.core import config, secretinput
+from hookflo.core.catchup import clerkkey
 from hookflo.core.config import Config, Environment
 from hookflo.core.credentials import signing_secret_entry, signing_secret_variable
 from hookflo.core.errors import SecretFormatError
 from hookflo.gui import endpoints
 from hookflo.gui.context import AppContext
 from hookflo.gui.offthread import OffThread
+from hookflo.gui.settings.clerkkeybox import ClerkKeyBox, ClerkKeyDraft
 from hookflo.gui.settings.model import SecretChange
 from hookflo.gui.settings.page import Page
 from hookflo.gui.settings.widgets import CopyField, Message
@@ -54,6 +56,8 @@ class SourceDraft:
     secrets: list[str] | None = None
     secrets_changed: bool = False
     errors: dict[str, str] = dataclasses.field(default_factory=dict)
+    clerk_api_url: str = config.DEFAULT_CLERK_API_URL
+    clerk_key: ClerkKeyDraft = dataclasses.field(default_factory=ClerkKeyDraft)
 
 
 class SourcesPage(Page):
@@ -125,6 +129,8 @@ class SourcesPage(Page):
         right = QVBoxLayout()
         right.addLayout(form)
         right.addWidget(self.secrets_group)
+        self.clerk_key_box = ClerkKeyBox(self)
+        right.addWidget(self.clerk_key_box)
         right.addStretch(1)
         layout = QHBoxLayout(self)
         layout.addLayout(left, 1)
@@ -141,13 +147,24 @@ class SourcesPage(Page):
         self.add_secret_button.clicked.connect(self._on_add_secret_clicked)
         self.remove_secret_button.clicked.connect(self._on_remove_secret_clicked)
         self.secret_list.currentRowChanged.connect(self._show_secrets_buttons)
+        self.clerk_key_box.remove_button.clicked.connect(self._on_remove_key_clicked)
 
     # Loading and saving
 
     def _load(self, settings: Config) -> None:
-        known = {d.saved_name: d.secrets for d in self._drafts}
+        known = {d.saved_name: d for d in self._drafts}
         self._drafts = [
-            SourceDraft(s.name, s.environment, s.path, s.name, known.get(s.name))
+            SourceDraft(
+                s.name,
+                s.environment,
+                s.path,
+                s.name,
+                known[s.name].secrets if s.name in known else None,
+                clerk_api_url=s.clerk_api_url,
+                clerk_key=known[s.name].clerk_key
+                if s.name in known
+                else ClerkKeyDraft(),
+            )
             for s in settings.sources
         ]
         self._removed = []
@@ -155,17 +172,19 @@ class SourcesPage(Page):
         self._refresh_list(select=0)
 
     def keyring_entries(self) -> list[str]:
-        """Return each saved source's signing-secret entry."""
-        return [
-            signing_secret_entry(d.saved_name)
-            for d in self._drafts
-            if d.saved_name is not None
+        """Return each saved source's signing-secret and Clerk key entries."""
+        saved = [d.saved_name for d in self._drafts if d.saved_name is not None]
+        return [signing_secret_entry(n) for n in saved] + [
+            clerkkey.entry(n) for n in saved
         ]
 
     def keyring_loaded(self, found: dict[str, str] | None, problem: str) -> None:
         """Take each source's stored secrets (or the keyring's problem)."""
         self._keyring_problem = problem
         for draft in self._drafts:
+            if found is not None and not draft.clerk_key.changed:
+                entry = clerkkey.entry(draft.saved_name or draft.name)
+                draft.clerk_key.stored = bool(found.get(entry))
             if draft.secrets_changed:
                 continue
             if found is None:
@@ -179,10 +198,7 @@ class SourcesPage(Page):
 
     def contribute(self, table: dict[str, Any]) -> None:
         """Put the sources into ``table``."""
-        table["sources"] = {
-            d.name: {"environment": d.environment.value, "path": d.path}
-            for d in self._drafts
-        }
+        table["sources"] = {d.name: _source_table(d) for d in self._drafts}
 
     def validate(self) -> bool:
         """Check names are unique and that a pasted secret is well formed."""
@@ -195,6 +211,8 @@ class SourcesPage(Page):
             seen.add(draft.name)
         if self.paste_edit.text().strip():
             ok = self._add_pasted_secret() and ok
+        if self._current is not None:
+            ok = self.clerk_key_box.stage_pasted(self._current.clerk_key) and ok
         if not ok:
             self._select_first_fault()
         return ok
@@ -207,6 +225,11 @@ class SourcesPage(Page):
                 continue
             value = " ".join(draft.secrets) or None
             changes.append(SecretChange(signing_secret_entry(draft.name), value))
+        changes.extend(
+            SecretChange(clerkkey.entry(d.name), d.clerk_key.staged)
+            for d in self._drafts
+            if d.clerk_key.changed
+        )
         return changes
 
     def removed_sources(self) -> list[str]:
@@ -249,6 +272,8 @@ class SourcesPage(Page):
         for draft in self._drafts:
             draft.saved_name = draft.name
             draft.secrets_changed = False
+            if draft.clerk_key.changed:
+                draft.clerk_key = ClerkKeyDraft(stored=draft.clerk_key.will_be_set)
         self._removed = []
         self._show_current()
 
@@ -273,6 +298,8 @@ class SourcesPage(Page):
         )
         if self._keyring_problem:
             draft.secrets = None
+        else:
+            draft.clerk_key.stored = False
         self._drafts.append(draft)
         self._refresh_list(select=len(self._drafts) - 1)
 
@@ -327,6 +354,12 @@ class SourcesPage(Page):
         notes = [*tidied.notes, f"Fingerprint {label}; press Add secret, then Save"]
         self.paste_message.note(". ".join(notes))
         self.add_secret_button.setEnabled(self._secrets_editable())
+
+    @Slot()
+    def _on_remove_key_clicked(self) -> None:
+        if self._current is not None:
+            self.clerk_key_box.stage_removal(self._current.clerk_key)
+            self._show_current()
 
     @Slot()
     def _on_add_secret_clicked(self) -> None:
@@ -389,6 +422,7 @@ class SourcesPage(Page):
         if draft is not self._current:
             self.paste_edit.clear()
             self.paste_message.clear_message()
+            self.clerk_key_box.forget_pasted()
         self._current = draft
 
     def _select(self, draft: SourceDraft) -> None:
@@ -423,6 +457,12 @@ class SourcesPage(Page):
         self._show_field_checks(draft)
         self._show_url(draft)
         self._show_secrets(draft)
+        override = clerkkey.variable(draft.name)
+        self.clerk_key_box.show_draft(
+            draft.clerk_key,
+            override=override if self.context.environ.get(override, "") else "",
+            keyring_problem=self._keyring_problem,
+        )
 
     def _show_field_checks(self, draft: SourceDraft) -> None:
         name_error = draft.errors.get("name")
@@ -495,3 +535,10 @@ class SourcesPage(Page):
             f"{prefix}{count} signing secrets (rotation): any of them verifies; "
             f"remove the old one once Clerk signs with the new one{pending}"
         )
+
+
+def _source_table(draft: SourceDraft) -> dict[str, str]:
+    table = {"environment": draft.environment.value, "path": draft.path}
+    if draft.clerk_api_url != config.DEFAULT_CLERK_API_URL:
+        table["clerk_api_url"] = draft.clerk_api_url
+    return table

@@ -3,7 +3,8 @@
 The authtoken goes to the keyring (``ngrok-authtoken``); whether the tunnel
 opens at start and the reserved domain go to ``[tunnel]`` in
 ``config.toml``. A reserved domain keeps the endpoint URL the same across
-restarts, so Clerk's endpoint never needs changing.
+restarts, so Clerk's endpoint never needs changing. While the tunnel waits
+for an agent, the page offers the tray's "Download ngrok agent…".
 """
 
 import logging
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -68,6 +70,9 @@ class TunnelPage(Page):
         self.domain_edit.setPlaceholderText("your-name.ngrok-free.app")
         self.domain_message = Message(self)
         self.state = Message(self)
+        self.download_button = QPushButton("Download ngrok agent…", self)
+        self.download_button.setVisible(False)
+        self.download_button.clicked.connect(self._on_download_clicked)
         intro = QLabel(
             "Clerk sends webhooks over the internet; the ngrok tunnel brings them "
             "to HookFlo on this machine. Sign up at ngrok.com, copy your authtoken "
@@ -84,6 +89,7 @@ class TunnelPage(Page):
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.state)
+        layout.addWidget(self.download_button)
         layout.addStretch(1)
         self.domain_edit.textChanged.connect(self._on_domain_changed)
         self._load(context.config)
@@ -174,7 +180,22 @@ class TunnelPage(Page):
         self.domain_edit.setText(tunnel.domain or "")
         self._on_domain_changed(self.domain_edit.text())
         url = endpoints.tunnel_url(self.context)
+        running = self.context.tunnel
+        offer = bool(
+            self.context.download_agent is not None  # the tray app runs
+            and running is not None
+            and running.agent_installable
+        )
+        self.download_button.setVisible(offer)
         if url:
             self.state.success(f"The tunnel is up: {url}")
+        elif offer and running is not None:
+            why = (running.status.summary or "").removeprefix("not available: ")
+            self.state.error(f"The tunnel is not available: {why}")
         else:
             self.state.note("The tunnel is not running")
+
+    @Slot()
+    def _on_download_clicked(self) -> None:
+        if self.context.download_agent is not None:
+            self.context.download_agent()  # the app asks first

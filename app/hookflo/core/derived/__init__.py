@@ -1,0 +1,4 @@
+"""Named account changes HookFlo reads out of Clerk's ``user.updated`` events.
+
+Qt-free; runs inside the event writer's transaction under ``hookflo serve``.
+"""

@@ -1,0 +1,1 @@
+"""Daily and weekly signup digests: settings, periods, counts and sending."""
