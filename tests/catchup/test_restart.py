@@ -221,6 +221,48 @@ async def test_a_signup_whose_webhook_is_stored_is_not_caught_up_again(
     assert "Ada" not in summary
 
 
+async def test_a_late_webhook_of_a_caught_up_signup_is_stored_but_not_alerted(
+    home_paths, clerk_api, fake_slack
+):
+    # Svix retries for about a day: the real user.created of a signup the
+    # catch-up reported arrives after the start and must not alert again.
+    config, environ = _config(clerk_api, fake_slack), _environ(fake_slack)
+    stopped = await _first_run(home_paths, config, environ)
+    ada = json.loads(signup())["data"]
+    ada["created_at"] = ada["updated_at"] = int((stopped + 60) * 1000)
+    clerk_api.users = [ada]
+
+    server = _server(home_paths, config, environ, ShiftedClock())
+    await server.start()
+    try:
+        await server.watch.wait()
+        await _wait_for(lambda: fake_slack.requests, "the summary")
+        late = json.dumps({"type": "user.created", "object": "event", "data": ada})
+        body = late.encode()
+        async with aiohttp.ClientSession() as http:
+            url = server.base_url + "/webhooks/clerk"
+            async with http.post(url, data=body, headers=signed_headers(body)) as r:
+                assert r.status == 200
+        await asyncio.sleep(0.5)  # long enough for a second alert to go out
+    finally:
+        await server.stop()
+
+    rows = _rows(home_paths, "SELECT origin, type FROM events ORDER BY id")
+    assert rows == [
+        ("caught-up", "user.created"),
+        ("caught-up", "hookflo.caught_up"),
+        ("webhook", "user.created"),
+    ]
+    late_deliveries = _rows(
+        home_paths,
+        "SELECT count(*) FROM deliveries JOIN events ON events.id = event_id "
+        "WHERE origin = 'webhook'",
+    )
+    assert late_deliveries == [(0,)]
+    assert len(fake_slack.requests) == 1
+    assert "While you were away: 1 signup" in json.dumps(fake_slack.requests[0].body)
+
+
 async def test_a_crash_counts_from_the_last_heartbeat(
     home_paths, clerk_api, fake_slack
 ):

@@ -92,7 +92,7 @@ class Derived:
     Attributes:
         events: the events it stored, with their row ids, for the listeners.
         replaces_original: the new event gets no deliveries of its own; the
-            events derived from it alert instead.
+            events derived from it, or an earlier catch-up, alert instead.
     """
 
     events: tuple[tuple[int, NewEvent], ...] = ()

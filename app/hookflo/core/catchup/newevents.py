@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from hookflo.core import store
 from hookflo.core.alerting import people
+from hookflo.core.catchup import echoes
 from hookflo.core.catchup.clerkapi import ClerkUser
 from hookflo.core.catchup.records import KnownUsers
 from hookflo.core.catchup.spans import OfflineWindow
@@ -35,13 +36,9 @@ class Missed:
 def message_id(user: ClerkUser, change: str) -> str:
     """Return the stable message id of a caught-up change."""
     stamp = user.created_at_ms if change == "created" else user.updated_at_ms
-    return f"catchup_{user.id}_{change}_{stamp}"
+    return echoes.message_id(user.id, change, stamp)
 
 
-# TODO: a real webhook event that arrives after its caught-up copy (Svix
-# retries for up to 27 hours) is stored and alerted as well, so that user
-# shows twice; recognising it would need the receiver to look up caught-up
-# events by user and time on the hot path.
 def missed(
     created: Sequence[ClerkUser],
     updated: Sequence[ClerkUser],

@@ -20,9 +20,6 @@ from hookflo.core.eventwriter import NewEvent
 logger = logging.getLogger(__name__)
 
 
-# TODO: the changes the derived-events recorder reads out of a caught-up
-# user.updated are routed like any derived event, so each may alert on its
-# own beside the summary; the recorder would need to skip caught-up origins.
 def channels_for(
     routes: Sequence[Route], event: NewEvent, active: Collection[ChannelName]
 ) -> tuple[ChannelName, ...]:

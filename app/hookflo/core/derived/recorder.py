@@ -25,6 +25,7 @@ from typing import Any
 from hookflo.core import store as eventstore
 from hookflo.core.alertconfig import Route
 from hookflo.core.alerting import jsonread, routing
+from hookflo.core.catchup import echoes
 from hookflo.core.derived import changes, envelope, kinds, snapshot
 from hookflo.core.derived.changes import Change
 from hookflo.core.eventwriter import (
@@ -36,6 +37,9 @@ from hookflo.core.eventwriter import (
 )
 
 logger = logging.getLogger(__name__)
+
+# A webhook event a catch-up already stored and alerted: no second alert.
+ALREADY_TOLD = Derived((), replaces_original=True)
 
 
 class ChangeRecorder:
@@ -93,12 +97,18 @@ class ChangeRecorder:
         if event.type == "user.deleted":
             _forget(conn, event.source, user_id)
             return NOTHING_DERIVED
+        told = event.origin == eventstore.ORIGIN_WEBHOOK and echoes.caught_up_before(
+            conn, event.source, event.type or "", user
+        )
         if event.type != kinds.UPDATED:
             updated_at = snapshot.milliseconds(user.get("updated_at"))
             _point_at(conn, event.source, user_id, updated_at, event_id)
-            return NOTHING_DERIVED
+            return ALREADY_TOLD if told else NOTHING_DERIVED
 
         found, first_seen = _changes(conn, event_id, event.source, user)
+        if told:
+            logger.info("Event %d was already told by a catch-up", event_id)
+            return ALREADY_TOLD
         if not found:
             return NOTHING_DERIVED
         logger.debug(
