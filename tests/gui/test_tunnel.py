@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from hookflo.core.tunnel import procs
 from hookflo.core.tunnel.errors import Problem
 from hookflo.core.tunnel.status import TunnelState
+from hookflo.gui.firstrun import FirstRunGuide
 from hookflo.gui.settings.dialog import SettingsDialog
 from hookflo.gui.settings.tunnelpage import TunnelPage
 from hookflo.gui.status import TrayState
@@ -182,6 +183,13 @@ async def test_not_now_downloads_nothing_and_keeps_the_offer(
         answer(question, QMessageBox.ButtonRole.RejectRole)
         await until(lambda: app.agent_question is None, what="the question closed")
         dialog.close()
+
+        # The set-up guide says what is missing, not to set the authtoken.
+        app.open_first_run()
+        guide = await until(first_run_guide, what="the set-up guide")
+        await until(lambda: "ngrok agent not found" in guide.tunnel_message.text())
+        assert "hookflo tunnel install" in guide.tunnel_message.text()
+        guide.close()
         await asyncio.sleep(0.3)
 
         assert agent_mirror.hits == {}
@@ -215,6 +223,11 @@ async def test_quit_during_the_download_cancels_it(
 
 def settings_dialog() -> SettingsDialog | None:
     found = [w for w in QApplication.topLevelWidgets() if isinstance(w, SettingsDialog)]
+    return next((w for w in found if w.isVisible()), None)
+
+
+def first_run_guide() -> FirstRunGuide | None:
+    found = [w for w in QApplication.topLevelWidgets() if isinstance(w, FirstRunGuide)]
     return next((w for w in found if w.isVisible()), None)
 
 

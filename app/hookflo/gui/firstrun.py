@@ -541,10 +541,21 @@ class FirstRunGuide(QDialog):
                 "The tunnel is up: paste this URL as the endpoint in Clerk"
             )
         else:
-            self.tunnel_message.note(
-                "Waiting for the tunnel. Clerk cannot reach this local address: "
-                "set the ngrok authtoken under Settings → Tunnel"
+            self.tunnel_message.note(self._tunnel_wait_note())
+
+    def _tunnel_wait_note(self) -> str:
+        """Say why the tunnel is not up yet, as its own status tells."""
+        tunnel = self.context.tunnel
+        status = tunnel.status if tunnel is not None else None
+        if status is None:
+            return (
+                "The tunnel is off, and Clerk cannot reach this local address: "
+                "turn it on and set the ngrok authtoken under Settings → Tunnel"
             )
+        if status.problem is None:
+            return f"Waiting for the tunnel ({status.describe()})"
+        advice = f" {status.advice}" if status.advice else ""
+        return f"Clerk cannot reach this address yet ({status.describe()}).{advice}"
 
     def _show_secret(self, progress: SourceProgress | None) -> None:
         state = self.secret_state

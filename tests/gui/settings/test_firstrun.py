@@ -104,7 +104,7 @@ async def test_steps_tick_on_a_refused_then_a_verified_request(
     await until(lambda: guide.secret_step.done, what="the stored secret")
     assert [step.done for step in guide.steps] == [False, False, True, False]
     assert guide.url_field.text() == server.base_url + "/webhooks/clerk"
-    assert "Waiting for the tunnel" in guide.tunnel_message.text()
+    assert "The tunnel is off" in guide.tunnel_message.text()
     shoot(guide, screenshots, "firstrun-start")
 
     guide_context.tunnel = TunnelStandIn(PUBLIC_URL)
