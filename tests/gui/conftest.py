@@ -23,7 +23,6 @@ from typing import Any, TypeVar
 import aiohttp
 import keyring.backends.null
 import pytest
-import qasync
 from PySide6.QtWidgets import QApplication
 
 from hookflo.core import config
@@ -34,6 +33,7 @@ from hookflo.core.paths import Paths
 from hookflo.core.server import Server
 from hookflo.core.tunnel import build
 from hookflo.core.tunnel.supervisor import Tunnel
+from hookflo.gui import qasyncloop
 from hookflo.gui.app import HookfloApp
 from hookflo.gui.context import AppContext
 from hookflo.gui.window import EventWindow
@@ -73,7 +73,7 @@ def pytest_asyncio_loop_factories(config, item):
 
 def _qasync_loop() -> asyncio.AbstractEventLoop:
     app = QApplication.instance() or QApplication([])
-    return qasync.QEventLoop(app)
+    return qasyncloop.new_loop(app)
 
 
 @pytest.fixture(autouse=True)

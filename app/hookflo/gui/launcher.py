@@ -16,7 +16,6 @@ import signal
 import sys
 from collections.abc import Sequence
 
-import qasync  # type: ignore[import-untyped]  # ships no type hints
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from hookflo import __version__
@@ -24,7 +23,7 @@ from hookflo.cli.status import ExitStatus
 from hookflo.core import config, logs, paths
 from hookflo.core.credentials import Credentials
 from hookflo.core.errors import ConfigError, UserFacingError
-from hookflo.gui import icons, instance
+from hookflo.gui import icons, instance, qasyncloop
 from hookflo.gui.app import APP_NAME, HookfloApp
 from hookflo.gui.context import AppContext
 
@@ -64,7 +63,7 @@ def main(argv: Sequence[str]) -> int:
         return ExitStatus.SUCCESS
     context = AppContext(where, settings, Credentials(environ), environ)
     hookflo = HookfloApp(context, host=args.host, port=args.port, instance_name=name)
-    with asyncio.Runner(loop_factory=lambda: qasync.QEventLoop(app)) as runner:
+    with asyncio.Runner(loop_factory=lambda: qasyncloop.new_loop(app)) as runner:
         try:
             return runner.run(run_until_quit(hookflo, app))
         except UserFacingError as err:

@@ -5,10 +5,19 @@ channel test waits on the network: the dialogs hand such work to
 ``OffThread`` and get the finished future back on the UI thread, through a
 queued Qt signal. After ``close`` no callback runs, so a dialog that went
 away is never touched by work it started.
+
+A worker thread never holds the last reference to what the UI thread gave
+it: if it did, dropping that reference could destroy a dialog in the worker,
+and Qt crashes the process later when it fires that dialog's timers. The UI
+thread keeps the work and its callback until the result is delivered, the
+worker lets go of the work before it reports, and the locals of a failed
+call's traceback are cleared.
 """
 
 import concurrent.futures
+import itertools
 import logging
+import traceback
 import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -30,27 +39,27 @@ class _Relay(QObject):
     object from another thread crashes the process instead of raising.
 
     Signals:
-        finished: (weak reference to the OffThread, callback, future).
+        finished: (weak reference to the OffThread, job number, future).
     """
 
-    finished = Signal(object, object, object)
+    finished = Signal(object, int, object)
 
     def __init__(self) -> None:
         super().__init__()
         self.finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
-    @Slot(object, object, object)
+    @Slot(object, int, object)
     def _deliver(
         self,
         owner_ref: "weakref.ref[OffThread]",
-        done: Done[Any],
+        job: int,
         future: "concurrent.futures.Future[Any]",
     ) -> None:
         owner = owner_ref()
         if owner is None or not isValid(owner):
             logger.debug("Result of off-thread work dropped: its owner is gone")
             return
-        owner.on_finished(done, future)
+        owner.on_finished(job, future)
 
 
 _relay: _Relay | None = None
@@ -62,6 +71,18 @@ def _shared_relay() -> _Relay:
     if _relay is None:
         _relay = _Relay()
     return _relay
+
+
+def _run(holder: list[Callable[[], T]]) -> T:
+    """Run the work in ``holder`` (in a worker), keeping no reference to it."""
+    work = holder.pop()
+    try:
+        return work()
+    except BaseException as err:
+        traceback.clear_frames(err.__traceback__)
+        raise
+    finally:
+        del work
 
 
 class OffThread(QObject):
@@ -79,33 +100,33 @@ class OffThread(QObject):
             max_workers=workers, thread_name_prefix="hookflo-ui-work"
         )
         self._closed = False
-        self._pending = 0
+        self._jobs: dict[int, tuple[Callable[[], Any], Done[Any]]] = {}
+        self._numbers = itertools.count(1)
 
     @property
     def busy(self) -> bool:
         """Whether any submitted work has not been reported yet."""
-        return self._pending > 0
+        return bool(self._jobs)
 
     def submit(self, work: Callable[[], T], done: Done[T]) -> None:
         """Run ``work`` in a worker thread; call ``done(future)`` on this thread."""
         if self._closed:
             return
-        self._pending += 1
-        future = self._pool.submit(work)
+        job = next(self._numbers)
+        self._jobs[job] = (work, done)
+        future = self._pool.submit(_run, [work])
         owner_ref = weakref.ref(self)
         relay = self._relay
-        future.add_done_callback(lambda f: relay.finished.emit(owner_ref, done, f))
+        future.add_done_callback(lambda f: relay.finished.emit(owner_ref, job, f))
 
     def close(self) -> None:
         """Drop callbacks still to come and let the workers finish on their own."""
         self._closed = True
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    def on_finished(
-        self, done: Done[Any], future: "concurrent.futures.Future[Any]"
-    ) -> None:
-        """Report ``future`` to ``done`` unless closed (on the UI thread)."""
-        self._pending -= 1
+    def on_finished(self, job: int, future: "concurrent.futures.Future[Any]") -> None:
+        """Report job ``job``'s ``future`` to its callback (on the UI thread)."""
+        _work, done = self._jobs.pop(job)
         if self._closed or future.cancelled():
             return
         try:
