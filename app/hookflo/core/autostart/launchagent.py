@@ -5,14 +5,11 @@ each one marked ``RunAtLoad``; the file is named after the bundle
 identifier, which is also the job's label.
 """
 
-import logging
 import plistlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from hookflo.core.autostart.base import BUNDLE_ID
-
-logger = logging.getLogger(__name__)
+from hookflo.core.autostart.base import BUNDLE_ID, FileStarter
 
 
 def plist_bytes(command: Sequence[str]) -> bytes:
@@ -28,8 +25,8 @@ def plist_bytes(command: Sequence[str]) -> bytes:
     return plistlib.dumps(job, fmt=plistlib.FMT_XML, sort_keys=True)
 
 
-class LaunchAgent:
-    """The LaunchAgent of one user.
+class LaunchAgent(FileStarter):
+    """The LaunchAgent of one user (launchd forgets a removed one at login).
 
     Args:
         home: the user's home directory (default: the current user's).
@@ -39,24 +36,6 @@ class LaunchAgent:
         root = Path.home() if home is None else home
         self.file = root / "Library" / "LaunchAgents" / f"{BUNDLE_ID}.plist"
 
-    @property
-    def where(self) -> str:
-        """The property list's path."""
-        return str(self.file)
-
-    def is_enabled(self) -> bool:
-        """Return whether the property list exists."""
-        return self.file.is_file()
-
-    def enable(self, command: Sequence[str]) -> None:
-        """Write the property list, replacing any older one whole."""
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.file.with_suffix(".tmp")
-        partial.write_bytes(plist_bytes(command))
-        partial.replace(self.file)
-        logger.debug("Wrote the LaunchAgent %s", self.file)
-
-    def disable(self) -> None:
-        """Remove the property list (launchd forgets it at the next login)."""
-        self.file.unlink(missing_ok=True)
-        logger.debug("Removed the LaunchAgent %s", self.file)
+    def content(self, command: Sequence[str]) -> bytes:
+        """Return the property list that runs ``command``."""
+        return plist_bytes(command)

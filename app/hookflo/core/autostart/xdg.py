@@ -5,14 +5,11 @@ Qt-free. A desktop entry in ``$XDG_CONFIG_HOME/autostart`` (default
 session (GNOME, KDE, Xfce, LXQt …) honours it.
 """
 
-import logging
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from hookflo.core.autostart.base import DISPLAY_NAME
-
-logger = logging.getLogger(__name__)
+from hookflo.core.autostart.base import DISPLAY_NAME, FileStarter
 
 FILE_NAME = "hookflo.desktop"
 _RESERVED = frozenset(" \t\n\"'\\><~|&;$*?#()`")
@@ -57,7 +54,7 @@ def entry_text(command: Sequence[str]) -> str:
     )
 
 
-class XdgAutostart:
+class XdgAutostart(FileStarter):
     """The autostart desktop entry of one user.
 
     Args:
@@ -67,24 +64,6 @@ class XdgAutostart:
     def __init__(self, environ: Mapping[str, str] | None = None) -> None:
         self.file = entry_file(environ)
 
-    @property
-    def where(self) -> str:
-        """The entry's path."""
-        return str(self.file)
-
-    def is_enabled(self) -> bool:
-        """Return whether the entry exists."""
-        return self.file.is_file()
-
-    def enable(self, command: Sequence[str]) -> None:
-        """Write the entry, replacing any older one whole."""
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.file.with_suffix(".tmp")
-        partial.write_text(entry_text(command), encoding="utf-8")
-        partial.replace(self.file)
-        logger.debug("Wrote the autostart entry %s", self.file)
-
-    def disable(self) -> None:
-        """Remove the entry."""
-        self.file.unlink(missing_ok=True)
-        logger.debug("Removed the autostart entry %s", self.file)
+    def content(self, command: Sequence[str]) -> bytes:
+        """Return the desktop entry that runs ``command``."""
+        return entry_text(command).encode("utf-8")
