@@ -10,7 +10,8 @@ read, and never printed.
 import logging
 from collections.abc import Mapping
 
-from hookflo.core import logs
+from hookflo.core import channelsecrets, logs
+from hookflo.core.channelsecrets import ChannelSecret
 from hookflo.core.credentials import Credentials
 from hookflo.core.errors import SecretFormatError
 
@@ -30,6 +31,11 @@ def variable(source_name: str) -> str:
     return "HOOKFLO_CLERK_SECRET_KEY_" + source_name.upper().replace("-", "_")
 
 
+def secret(source_name: str) -> ChannelSecret:
+    """Return where a source's key lives, as the other secrets say it."""
+    return ChannelSecret(entry(source_name), variable(source_name), LABEL)
+
+
 def read(
     credentials: Credentials, environ: Mapping[str, str], source_name: str
 ) -> str | None:
@@ -38,12 +44,9 @@ def read(
     Raises:
         KeyringUnavailableError: no override is set and the keyring fails.
     """
-    value = environ.get(variable(source_name), "").strip()
-    if not value:
-        value = (credentials.get(entry(source_name)) or "").strip()
-    if not value:
-        return None
-    logs.register_secret(value)
+    value = channelsecrets.read(credentials, environ, secret(source_name))
+    if value is not None:
+        logs.register_secret(value)
     return value
 
 
@@ -54,13 +57,7 @@ def tidy(pasted: str) -> str:
         SecretFormatError: it cannot be a Clerk secret key; says why without
             repeating it.
     """
-    value = pasted.strip()
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-        value = value[1:-1].strip()
-    if not value:
-        raise SecretFormatError(f"The {LABEL} is empty")
-    if any(c.isspace() for c in value):
-        raise SecretFormatError(f"The {LABEL} contains spaces or line breaks")
+    value = channelsecrets.tidy(secret("any"), pasted)
     if not value.startswith(_PREFIXES):
         raise SecretFormatError(
             "A Clerk secret key starts with 'sk_live_' or 'sk_test_' (Clerk "
