@@ -42,7 +42,7 @@ class NewEvent:
     body: bytes
     body_is_json: bool
     is_test: bool
-    origin: str = "webhook"
+    origin: str = store.ORIGIN_WEBHOOK
     # The body as the receiver parsed it, if it did: spares the writer's
     # derive hook a second parse on the hot path. Not stored.
     parsed: Any = dataclasses.field(default=None, compare=False, repr=False)

@@ -6,7 +6,9 @@ Clerk type, and templates are chosen by the same names.
 
 import enum
 
-ORIGIN = "derived"
+from hookflo.core import store
+
+ORIGIN = store.ORIGIN_DERIVED
 """The ``events.origin`` of a derived event."""
 
 SOURCE_TYPES = frozenset({"user.created", "user.updated", "user.deleted"})
