@@ -1,9 +1,11 @@
 """The ``hookflo`` entry point: choose between the command line and the tray app.
 
-``hookflo`` alone, or with only ``--host``/``--port``, starts the tray app;
-anything else is a command. This module stays outside the Qt-free contract so
-that it alone decides whether the GUI is loaded; everything it dispatches to
-is imported lazily, so the commands never load Qt.
+``hookflo`` alone, or with only ``--host``/``--port``, starts the tray app,
+and so does ``hookflo hookflo://event/<id>`` (what the desktop runs for a
+link in a digest: the tray app shows that event); anything else is a
+command. This module stays outside the Qt-free contract so that it alone
+decides whether the GUI is loaded; everything it dispatches to is imported
+lazily, so the commands never load Qt.
 
 One hidden command, ``_tunnel-watchdog``, is how HookFlo starts its tunnel
 watchdog from its own program, frozen build or not; it is handed over first,
@@ -13,6 +15,7 @@ before the command line is parsed.
 import sys
 from collections.abc import Sequence
 
+from hookflo.core import eventlinks
 from hookflo.core.tunnel import watchdog
 
 _GUI_OPTIONS = ("--host", "--port")
@@ -23,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == [watchdog.COMMAND]:
         return watchdog.main(args[1:])
-    if wants_gui(args):
+    if wants_gui(args) or (args and eventlinks.is_hookflo_url(args[0])):
         from hookflo.gui import launcher
 
         return launcher.main(args)

@@ -465,8 +465,10 @@ def test_a_single_event_summary_and_a_mixed_one(renderer):
     assert renderer.render_summary(DESKTOP, names(1)).parts["title"] == "1 new signup"
     mixed = [*names(2), facts_of(sample("session.created"))]
     parts = renderer.render_summary(DESKTOP, mixed).parts
-    assert parts["title"] == "3 events"
-    assert parts["body"] == "Person0 Example, Person1 Example, Ada Example"
+    assert parts["title"] == "2 new signups, 1 sign-in"
+    assert parts["body"] == (
+        "2 new signups: Person0 Example, Person1 Example\n1 sign-in: Ada Example"
+    )
     roles = [facts_of(sample("role.created")), facts_of(sample("role.created"))]
     assert renderer.render_summary(DESKTOP, roles).parts["title"] == (
         "Role created (2 events)"

@@ -46,7 +46,7 @@ def test_install_puts_program_menu_entry_and_icons_in_place_and_uninstall_remove
     entry = home / ".local" / "share" / "applications" / "hookflo.desktop"
     checked = validate(entry)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert exec_arguments(entry.read_text(encoding="utf-8")) == [str(program)]
+    assert exec_arguments(entry.read_text(encoding="utf-8")) == [str(program), "%u"]
     icons = home / ".local" / "share" / "icons" / "hicolor"
     for size in SIZES:
         assert (icons / f"{size}x{size}" / "apps" / "hookflo.png").is_file()

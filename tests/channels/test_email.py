@@ -277,24 +277,6 @@ async def test_c41_the_right_settings_send(
     assert len(tls_server.recorder.arrivals) == 1
 
 
-@pytest.mark.parametrize(
-    ("host", "loopback"),
-    [
-        ("127.0.0.1", True),
-        ("127.8.9.10", True),
-        ("::1", True),
-        ("[::1]", True),
-        ("localhost", True),
-        ("LocalHost.", True),
-        ("10.0.0.1", False),
-        ("smtp.example.com", False),
-        ("localhost.example.com", False),
-    ],
-)
-def test_loopback_hosts(host, loopback):
-    assert mailer.is_loopback(host) is loopback
-
-
 # C44: non-ASCII subjects and names, encoded-words only, one Reply-To address.
 
 

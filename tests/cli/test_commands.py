@@ -38,6 +38,7 @@ EVENT_FIELDS = {
     "type",
     "origin",
     "derived_from",
+    "caught_up",
     "received_at",
     "signed_at",
     "test",

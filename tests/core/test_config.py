@@ -58,6 +58,16 @@ def test_sources_with_environments_and_paths(tmp_path):
         ),
         ("[sources.clerk]\npath = 'webhooks'", "sources.clerk.path", "a URL path"),
         ("[sources.clerk]\nsecret = 'whsec_x'", "sources.clerk.secret", "one of"),
+        (
+            "[sources.clerk]\nclerk_api_url = 'http://api.clerk.com'",
+            "sources.clerk.clerk_api_url",
+            "http:// for loopback only",
+        ),
+        (
+            "[sources.clerk]\nclerk_api_url = 'HTTP://10.0.0.5:8080'",
+            "sources.clerk.clerk_api_url",
+            "an https:// URL",
+        ),
         ("[sources.Clerk]\n", "sources.Clerk", "lowercase letters"),
         ("[receiver]\nport = 'eighty'", "receiver.port", "a port number"),
         ("[receiver]\nport = 70000", "receiver.port", "a port number"),
@@ -79,6 +89,21 @@ def test_wrong_values_name_file_key_and_expectation(tmp_path, text, key, expecte
     assert str(tmp_path / "config.toml") in message
     assert f": {key}: expected " in message
     assert expected in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.clerk.com",
+        "http://127.0.0.1:8123",
+        "http://[::1]:8123/v1",
+        "http://localhost:8123",
+    ],
+)
+def test_clerk_api_url_is_https_or_loopback(tmp_path, url):
+    loaded = _load(tmp_path, f"[sources.clerk]\nclerk_api_url = '{url}'\n")
+
+    assert loaded.source("clerk").clerk_api_url == url
 
 
 def test_invalid_toml_names_the_file(tmp_path):

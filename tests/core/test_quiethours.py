@@ -79,6 +79,22 @@ def test_toml_local_times_are_accepted(tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    ("body", "got"),
+    [
+        ("start = 2026-12-04", "got the date 2026-12-04"),
+        ("end = 2026-12-04T07:00:00", "got the date and time 2026-12-04T07:00:00"),
+        ("end = { hour = 7 }", "got a table"),
+    ],
+)
+def test_a_wrong_kind_of_time_is_named_in_words(tmp_path, body, got):
+    with pytest.raises(ConfigError) as caught:
+        _load(tmp_path, f"[quiet_hours]\n{body}\n")
+    message = str(caught.value)
+    assert message.endswith(got)
+    assert "datetime" not in message
+
+
 def test_setting_survives_a_write_and_read(tmp_path):
     settings = config.default_config()
     quiet = QuietHours(

@@ -201,3 +201,82 @@ async def test_a_svix_id_of_256_characters_is_still_accepted(make_receiver):
     headers = signed_headers(body, msg_id="msg_" + "a" * 252)
     response = await harness.client.post("/webhooks/clerk", data=body, headers=headers)
     assert response.status == 200
+
+
+async def test_a_signed_svix_id_with_a_hash_is_refused(make_receiver):
+    # "<svix_id>#<type>" is the id of a derived change; a sender must not
+    # be able to take it.
+    harness = await make_receiver()
+    body = clerk_body()
+    headers = signed_headers(body, msg_id="msg_2hkFAKE#user.deleted")
+    response = await harness.client.post("/webhooks/clerk", data=body, headers=headers)
+    assert response.status == 400
+    answer = await response.json()
+    assert answer["error"] == "malformed_header"
+    assert answer["message"].startswith("svix-id header has characters other than")
+    assert harness.events() == []
+    (attempt,) = await harness.attempts()
+    assert (attempt.status, attempt.reason) == (400, "malformed_header")
+    assert "did not come from Clerk" in attempt.hint
+
+
+@pytest.mark.parametrize(
+    "msg_id", ["msg_2hkFAKEc01000000000000001", "evt-1.2_3", "tenant:event-9"]
+)
+async def test_ids_in_svix_alphabet_are_accepted(make_receiver, msg_id):
+    harness = await make_receiver()
+    body = clerk_body()
+    headers = signed_headers(body, msg_id=msg_id)
+    response = await harness.client.post("/webhooks/clerk", data=body, headers=headers)
+    assert response.status == 200
+    (event,) = harness.events()
+    assert event.svix_id == msg_id
+
+
+@pytest.mark.parametrize(
+    ("header", "raw_value"),
+    [
+        (b"svix-id", b"msg_\xfc"),
+        (b"svix-timestamp", b"17\xfc"),
+        (b"svix-signature", b"v1,\xfcAAAA"),
+    ],
+)
+async def test_a_header_that_is_not_utf8_is_400_and_stored(
+    make_receiver, header, raw_value
+):
+    harness = await make_receiver()
+    body = clerk_body()
+    headers = signed_headers(body)
+    lines = b"".join(
+        name.encode()
+        + b": "
+        + (raw_value if name == header.decode() else value.encode())
+        + b"\r\n"
+        for name, value in headers.items()
+    )
+    request = (
+        b"POST /webhooks/clerk HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        + lines
+        + b"Content-Length: "
+        + str(len(body)).encode()
+        + b"\r\n\r\n"
+        + body
+    )
+    reader, writer = await asyncio.open_connection("127.0.0.1", harness.client.port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), 5)
+    finally:
+        writer.close()
+    head, _, payload = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert json.loads(payload)["error"] == "malformed_header"
+    assert b"\xfc" not in answer
+    assert harness.events() == []
+    (attempt,) = await harness.attempts()
+    assert (attempt.status, attempt.reason, attempt.svix_id) == (
+        400,
+        "malformed_header",
+        None,
+    )

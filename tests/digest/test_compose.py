@@ -108,3 +108,32 @@ def test_a_desktop_digest_names_at_most_three_and_counts_the_rest():
 
     assert one.parts["body"].endswith("\nPerson 1 and 6 more")
     assert five.parts["body"].endswith("\nPerson 1, Person 2, Person 3 and 4 more")
+
+
+def test_each_listed_signup_links_to_its_event_in_every_written_digest():
+    stats = SignupStats(
+        count=2,
+        previous=0,
+        environments=(),
+        methods=(),
+        signups=(person('<a href="x">Eve</a> & "Co"', 41), person("Bob", 42)),
+    )
+    renderer = Renderer(None)
+    email, _ = compose.alert(renderer, ChannelName.EMAIL, PERIOD, stats, names=5)
+    slack, _ = compose.alert(renderer, ChannelName.SLACK, PERIOD, stats, names=5)
+
+    html = email.parts["html"]
+    assert (
+        '<a href="hookflo://event/41">'
+        "&lt;a href=&quot;x&quot;&gt;Eve&lt;/a&gt; &amp; &quot;Co&quot;</a>"
+    ) in html
+    assert '<a href="hookflo://event/42">Bob</a>' in html
+    assert 'href="x"' not in html
+    text = email.parts["text"]
+    assert "production. User user_41, hookflo://event/41\n" in text
+    assert "production. User user_42, hookflo://event/42\n" in text
+    assert "search its user id" not in text
+    mrkdwn = slack.parts["mrkdwn"]
+    escaped = '&lt;a href="x"&gt;Eve&lt;/a&gt; &amp; "Co"'
+    assert f"*{escaped}* hookflo://event/41" in mrkdwn
+    assert "*Bob* hookflo://event/42 · Google" in mrkdwn

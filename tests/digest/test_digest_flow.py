@@ -5,6 +5,8 @@ aiosmtpd); only its clock is the test's. Signups are stored through the real
 receiver (signed with svix) or the store's real writer.
 """
 
+import re
+
 import pytest
 
 from hookflo.core.digest import periods, signups
@@ -113,7 +115,9 @@ async def test_daily_digest_goes_out_once_at_its_time_and_not_again_on_restart(
     assert post["text"] == "Daily digest: 3 signups, 2 the day before"
     assert "Thursday 3 December 2026" in mrkdwn
     assert "production 2 (was 2) · development 1 (was 0)" in mrkdwn
-    assert "*Ada Example* · Google · production" in mrkdwn
+    assert re.search(
+        r"\*Ada Example\* hookflo://event/\d+ · Google · production", mrkdwn
+    )
     assert "user user_2hkFAKEada0000000000000001" in mrkdwn
 
     clock.now = paris(4, 8, 31)
@@ -214,7 +218,7 @@ async def test_a_failing_channel_is_retried_and_shown_while_the_others_go_on(
 async def test_names_in_digests_are_escaped_for_each_channel(alert_stack, clock):
     stack = alert_stack
     enable_digests(stack)
-    await write_events(
+    [event_id] = await write_events(
         stack.paths.database_file,
         [Person("<b>Eve</b> & <!channel>", paris(3, 9))],
         received_at=paris(3, 9),
@@ -226,11 +230,15 @@ async def test_names_in_digests_are_escaped_for_each_channel(alert_stack, clock)
     email = digest_emails(stack)[0].message
     html = email.get_body(("html",)).get_content()
     text = email.get_body(("plain",)).get_content()
-    assert "&lt;b&gt;Eve&lt;/b&gt; &amp; &lt;!channel&gt; Example" in html
+    link = f"hookflo://event/{event_id}"
+    assert (
+        f'<a href="{link}">&lt;b&gt;Eve&lt;/b&gt; &amp; &lt;!channel&gt; Example</a>'
+    ) in html
     assert "<b>Eve</b>" not in html
     assert "- <b>Eve</b> & <!channel> Example <" in text
+    assert f", {link}" in text.splitlines()[-3]  # the only signup's line
     mrkdwn = slack_texts(digest_posts(stack)[0])[1]
-    assert "*&lt;b&gt;Eve&lt;/b&gt; &amp; &lt;!channel&gt; Example*" in mrkdwn
+    assert f"*&lt;b&gt;Eve&lt;/b&gt; &amp; &lt;!channel&gt; Example* {link} ·" in mrkdwn
     assert "<!channel>" not in mrkdwn
 
 

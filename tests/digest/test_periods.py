@@ -136,6 +136,37 @@ def test_a_wrong_digest_setting_is_refused_naming_the_key(
     assert expected in message
 
 
+def test_a_toml_local_time_is_a_daily_time(tmp_path):
+    config_file = write_config(tmp_path, "[digests]\ndaily = 08:30:00\n")
+
+    assert config.load(config_file).digests.daily == Schedule(8, 30)
+
+
+@pytest.mark.parametrize(
+    ("line", "key", "got"),
+    [
+        ("weekly = 08:30:00", "digests.weekly", "got the time 08:30:00"),
+        ("daily = 2026-12-04", "digests.daily", "got the date 2026-12-04"),
+        (
+            "daily = 2026-12-04T08:30:00",
+            "digests.daily",
+            "got the date and time 2026-12-04T08:30:00",
+        ),
+        ("daily = [8, 30]", "digests.daily", "got a list of 2 values"),
+    ],
+)
+def test_a_wrong_kind_of_value_is_named_in_words(tmp_path, line, key, got):
+    config_file = write_config(tmp_path, f"[digests]\n{line}\n")
+
+    with pytest.raises(ConfigError) as caught:
+        config.load(config_file)
+
+    message = str(caught.value)
+    assert f"{key}: expected" in message
+    assert message.endswith(got)
+    assert "datetime" not in message
+
+
 def test_digest_settings_written_back_read_the_same(tmp_path):
     config_file = write_config(
         tmp_path, '[digests]\nweekly = "monday 08:30"\nchannels = ["email"]\n'

@@ -63,6 +63,32 @@ async def test_a_named_change_alerts_by_default_and_its_update_does_not(
     assert popup.body == "Ada Example was banned\nproduction · clerk"
 
 
+async def test_retry_of_an_update_names_the_derived_event_that_alerted(
+    alert_stack,
+):
+    stack = alert_stack
+    await stack.start(ROOMY_POLICIES)
+    user = signup_user()
+    await stack.store(signup())
+    await stack.settled(3)
+    update_id = await stack.store(
+        accounts.envelope(
+            "user.updated", accounts.updated(user, accounts.setting(banned=True))
+        )
+    )
+    derived = (await stack.settled(4))[-1]
+
+    result = await stack.cli_async("retry", update_id)
+
+    assert result.status == 0, result.stderr
+    update = derived["event_id"] - 1
+    assert result.stdout == (
+        f"Event {update} had no alerts of its own; the derived event "
+        f"{derived['event_id']} alerted instead (retry one with `hookflo retry "
+        f"event:{derived['event_id']}`).\n"
+    )
+
+
 async def test_routes_send_named_changes_like_clerk_types(alert_stack):
     stack = alert_stack
     stack.configure(
@@ -147,3 +173,29 @@ async def test_each_change_is_delivered_once_across_a_retry_and_a_restart(
     derived = [e for e in events if e["origin"] == "derived"]
     assert [e["type"] for e in derived] == ["user.email_verified", "user.email_added"]
     assert all(e["derived_from"] for e in derived)
+
+
+async def test_a_late_older_update_is_stored_but_alerts_nothing(alert_stack, caplog):
+    stack = alert_stack
+    await stack.start(ROOMY_POLICIES)
+    user = signup_user()
+    await stack.store(signup())
+    older = accounts.updated(user, accounts.setting(first_name="Bob", last_name="Seq"))
+    newer = accounts.updated(older, accounts.setting(first_name="Robert"))
+    await stack.store(accounts.envelope("user.updated", newer))
+    before = await stack.settled(4)  # the signup everywhere, the rename on desktop
+
+    with caplog.at_level("INFO", logger="hookflo.core.derived.recorder"):
+        late_id = await stack.store(accounts.envelope("user.updated", older))
+    rows = stack.deliveries()
+
+    assert rows == before
+    assert late_id not in {r["svix_id"] for r in rows}
+    stored = [e["svix_id"] for e in stack.cli("events", "--json").json()]
+    assert late_id in stored
+    assert not any(late_id in s and s != late_id for s in stored)
+    assert "Bob Seq" not in " ".join(p.body for p in stack.notify.calls)
+    assert any(
+        "older than the state kept" in r.getMessage() and r.levelname == "INFO"
+        for r in caplog.records
+    )

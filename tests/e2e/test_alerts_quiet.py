@@ -10,10 +10,12 @@ quiet hours.
 
 import asyncio
 import datetime
+import json
 import time
 
 import pytest
 
+from tests.support import accounts
 from tests.support.alertstack import ROOMY_POLICIES, by_channel, signup
 
 pytestmark = pytest.mark.timeout(40)
@@ -34,8 +36,8 @@ class MovableClock:
         return time.time() + self.offset_s
 
 
-def quiet_around_now(stack) -> None:
-    """Add quiet hours from an hour ago to an hour from now (local time)."""
+def quiet_around_now(stack) -> str:
+    """Add quiet hours from an hour ago to an hour from now; return the end."""
     now = datetime.datetime.now()
     start = (now - datetime.timedelta(hours=1)).strftime("%H:%M")
     end = (now + datetime.timedelta(hours=1)).strftime("%H:%M")
@@ -43,6 +45,7 @@ def quiet_around_now(stack) -> None:
     text = config_file.read_text(encoding="utf-8")
     text += f'\n[quiet_hours]\nenabled = true\nstart = "{start}"\nend = "{end}"\n'
     config_file.write_text(text, encoding="utf-8")
+    return end
 
 
 async def post_signups(stack) -> None:
@@ -71,7 +74,7 @@ def desktop_states(stack) -> set[str]:
 async def test_no_popup_during_quiet_hours_and_one_summary_after(alert_stack):
     stack = alert_stack
     stack.configure(email={"off": True})
-    quiet_around_now(stack)
+    end = quiet_around_now(stack)
     clock = MovableClock()
     server = await stack.start(policies=ROOMY_POLICIES, clock=clock)
 
@@ -80,6 +83,13 @@ async def test_no_popup_during_quiet_hours_and_one_summary_after(alert_stack):
     await asyncio.sleep(CALM_S)
     assert stack.notify.calls == []
     assert desktop_states(stack) == {"pending"}
+    held = f"held (quiet hours until {end})"
+    rows = by_channel(stack.deliveries())
+    assert {r["status"] for r in rows["desktop"]} == {held}
+    assert all(r["held_until"] is not None for r in rows["desktop"])
+    assert all(r["held_until"] is None for r in rows["slack"])
+    listed = stack.cli("deliveries").stdout.splitlines()
+    assert sum(held in line for line in listed) == SIGNUPS
 
     clock.offset_s = 2 * 3600.0  # the night is over
     assert server.dispatcher is not None
@@ -93,6 +103,36 @@ async def test_no_popup_during_quiet_hours_and_one_summary_after(alert_stack):
     assert summary.body.endswith(f"and {SIGNUPS - 3} more")
     assert desktop_states(stack) == {"sent"}
     assert len(stack.slack_posts()) == SIGNUPS
+
+
+async def test_the_summary_after_quiet_hours_counts_each_kind(alert_stack):
+    stack = alert_stack
+    stack.configure(email={"off": True}, slack={"off": True})
+    quiet_around_now(stack)
+    clock = MovableClock()
+    server = await stack.start(policies=ROOMY_POLICIES, clock=clock)
+    await post_signups(stack)
+    quiet0 = json.loads(
+        signup("Quiet0", "Example", user_id=f"user_2hkFAKEquiet{0:012d}")
+    )["data"]
+    locked = accounts.updated(quiet0, accounts.setting(locked=True))
+    await stack.store(accounts.envelope("user.updated", locked))
+    await stack.until(
+        lambda: len(stack.deliveries()) == SIGNUPS + 1, what="deliveries stored"
+    )
+
+    clock.offset_s = 2 * 3600.0
+    assert server.dispatcher is not None
+    server.dispatcher.wake()
+    await stack.until(lambda: stack.notify.calls, what="the summary popup")
+    await asyncio.sleep(CALM_S)
+
+    (summary,) = stack.notify.calls
+    assert summary.summary == f"While quiet: {SIGNUPS} new signups, 1 account locked"
+    assert summary.body.split("\n") == [
+        f"{SIGNUPS} new signups: Quiet0 Example, Quiet1 Example and {SIGNUPS - 2} more",
+        "1 account locked: Quiet0 Example",
+    ]
 
 
 async def test_a_restart_at_night_keeps_holding_and_one_after_releases(alert_stack):

@@ -434,9 +434,10 @@ def test_port_in_use_is_a_clear_sentence(tmp_path):
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.splitlines()[-1] == (
-        f"hookflo: Cannot bind 127.0.0.1:{port}: address in use; stop the other "
-        "program, or choose another port with --port or [receiver] port in "
-        "config.toml"
+        f"hookflo: Cannot bind 127.0.0.1:{port}: address in use by another "
+        f"program, not by the HookFlo of {home} (a HookFlo with another "
+        "HOOKFLO_HOME needs its own port); stop the other program, or choose "
+        "another port with --port or [receiver] port in config.toml"
     )
     assert "Traceback" not in result.stderr
     assert not (home / "data" / "receiver.json").exists()

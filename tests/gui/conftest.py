@@ -213,6 +213,7 @@ def start_app(hookflo_home) -> Callable[..., Any]:
         first_run_check: bool = False,
         make_tunnel: Callable[[AppContext, Server], Tunnel] | None = None,
         build_window: bool = True,
+        instance_name: str | None = None,
     ) -> AsyncIterator[RunningApp]:
         hookflo_home.mkdir(parents=True, exist_ok=True)
         (hookflo_home / "config.toml").write_text(config_text, encoding="utf-8")
@@ -241,6 +242,7 @@ def start_app(hookflo_home) -> Callable[..., Any]:
             make_tunnel=make_tunnel or no_tunnel,
             tray_available=available,
             first_run_check=first_run_check,
+            instance_name=instance_name,
         )
         async with aiohttp.ClientSession() as http:
             try:

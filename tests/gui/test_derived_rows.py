@@ -183,3 +183,50 @@ def test_the_tray_menu_marks_caught_up_events():
     assert "Caught up · Ada Example signed up" in menu._recent_text(row)
     webhook = dataclasses.replace(row, origin="webhook")
     assert "Caught up" not in menu._recent_text(webhook)
+
+
+async def test_a_change_read_out_of_a_caught_up_update_is_marked(
+    reader, tmp_path, qtmodeltester, qtlog
+):
+    store_reader, background = reader
+    database = tmp_path / "store.sqlite3"
+    (update,) = fill_events(database, 1, event_type="user.updated")
+    banned = add_event(
+        database,
+        event_type="user.banned",
+        body=BANNED_BODY,
+        origin="derived",
+        derived_from=update,
+    )
+    user = accounts.created_user()
+    changed = accounts.updated(user, accounts.setting(locked=True))
+    caught = add_event(
+        database,
+        event_type="user.updated",
+        body=accounts.envelope("user.updated", changed),
+        origin="caught-up",
+    )
+    locked = add_event(
+        database,
+        event_type="user.locked",
+        body=BANNED_BODY.replace(b"user.banned", b"user.locked"),
+        origin="derived",
+        derived_from=caught,
+    )
+    model = EventTableModel(store_reader, background, page_size=10)
+    qtmodeltester.check(model)
+    model.fetchMore(QModelIndex())
+    await until(lambda: model.rowCount() == 4, what="four rows")
+
+    rows = [model.row_at(r) for r in range(4)]
+    assert [r.id for r in rows] == [locked, caught, banned, update]
+    assert [r.is_caught_up for r in rows] == [True, True, False, False]
+    assert model.index(0, Column.TYPE).data() == "user.locked · caught up"
+    tooltip = model.index(0, Column.TYPE).data(Qt.ItemDataRole.ToolTipRole)
+    assert f"Read out of event {caught}" in tooltip
+    assert "Caught up" in tooltip
+    assert model.index(2, Column.TYPE).data() == "user.banned"
+    assert "Caught up · " in menu._recent_text(rows[0])
+    no_model_failures(qtlog)
+    details = [await store_reader.detail(i) for i in (locked, caught, banned)]
+    assert [d.caught_up for d in details] == [True, True, False]

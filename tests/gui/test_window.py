@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from hookflo.core import store
+from hookflo.core.alerting import hiddenfields
 from hookflo.core.alerting.outboxstore import State
 from hookflo.gui.eventmodel import Column
 from tests.gui.conftest import DEV_PATH, until
@@ -64,6 +65,28 @@ async def test_selecting_an_event_shows_its_summary_payload_and_headers(start_ap
         assert "svix-id: msg_" in headers
         assert "svix-signature: (hidden" in headers
         assert "v1," not in headers
+
+
+async def test_the_payload_of_a_sign_in_email_hides_its_code(start_app):
+    async with start_app() as running:
+        window = running.window
+        window.show()
+        body = clerk_body("email.created")
+        await running.store(body)
+        await until(lambda: running.event_ids(), what="event listed")
+
+        window.events.table.selectRow(0)
+        detail = window.detail
+        await until(lambda: detail.event_id == running.event_ids()[0], what="detail")
+
+        assert "123456" not in detail.payload_text
+        assert "ada.founder" not in detail.payload_text
+        shown = json.loads(detail.payload_text)["data"]
+        assert shown["subject"] == hiddenfields.HIDDEN_CODE
+        assert shown["body_plain"] == hiddenfields.HIDDEN_CODE
+        assert shown["to_email_address"] == "a***@example.com"
+        assert shown["slug"] == "verification_code"
+        assert "123456" not in detail.headline
 
 
 async def test_refused_requests_show_reason_and_hint(start_app):

@@ -37,6 +37,34 @@ def test_the_menu_entry_is_valid_and_matches_the_app():
     assert keys["Icon"] == "hookflo"  # the icons' name in the hicolor theme
     # The tray app calls QApplication.setDesktopFileName("hookflo").
     assert keys["StartupWMClass"] == DESKTOP_FILE.stem == "hookflo"
+    # It opens hookflo:// links (a digest's), handed over in place of %u.
+    assert keys["Exec"] == "hookflo %u"
+    assert keys["MimeType"] == "x-scheme-handler/hookflo;"
+
+
+def test_the_macos_bundle_claims_the_hookflo_url_scheme():
+    spec = (ROOT / "hookflo.spec").read_text(encoding="utf-8")
+    tree = ast.parse(spec)
+    (bundle,) = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "BUNDLE"
+    ]
+    (info_plist,) = [k.value for k in bundle.keywords if k.arg == "info_plist"]
+    plist = ast.literal_eval(
+        ast.Dict(
+            keys=[k for k in info_plist.keys if k is not None],
+            values=[
+                ast.Constant(None) if isinstance(v, ast.Name) else v
+                for v in info_plist.values
+            ],
+        )
+    )
+    (url_type,) = plist["CFBundleURLTypes"]
+    assert url_type["CFBundleURLSchemes"] == ["hookflo"]
+    assert url_type["CFBundleURLName"] == "dev.hookflo.desktop.event-link"
 
 
 def test_the_version_resource_carries_the_project_version(tmp_path):

@@ -137,8 +137,11 @@ async def test_a_missing_archive_is_said_in_the_message(home, agent_mirror):
     assert status == ExitStatus.ERROR
     assert err.startswith(
         "hookflo: Could not download the ngrok agent: the download server "
-        "answered HTTP 404; "
+        "answered HTTP 404; the server answered 404: check download_url in the "
+        "[tunnel] table of config.toml, then run `hookflo tunnel install` "
+        "again; or install ngrok from "
     )
+    assert "again once online" not in err
     assert "Traceback" not in err
     assert not agent_of(home).exists()
 

@@ -191,3 +191,18 @@ async def test_authtoken_set_with_the_cli_reaches_the_agent_from_the_keyring(
 )
 def test_agent_forwards_to_the_bound_address(host, url):
     assert build.upstream_url(host, 8787) == url
+
+
+@pytest.mark.parametrize(
+    ("http_status", "mirror", "said", "unsaid"),
+    [
+        (None, False, "again once online", "answered"),
+        (404, True, "the server answered 404: check download_url", "once online"),
+        (503, False, "ngrok's server answered 503", "once online"),
+    ],
+)
+def test_download_advice_fits_the_failure(http_status, mirror, said, unsaid):
+    error = errors.download_failed("why", http_status=http_status, mirror=mirror)
+
+    assert said in error.advice
+    assert unsaid not in error.advice

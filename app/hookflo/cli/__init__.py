@@ -7,6 +7,7 @@ stderr and a non-zero exit status; only bugs show a traceback.
 import argparse
 import contextlib
 import logging
+import os
 from collections.abc import Callable, Iterator, Sequence
 
 from hookflo import __version__
@@ -32,8 +33,37 @@ Handler = Callable[[argparse.Namespace, Env], ExitStatus]
 
 
 def main(argv: Sequence[str], env: Env | None = None) -> int:
-    """Run one command; return the process exit status."""
+    """Run one command; return the process exit status.
+
+    A reader that stops early (``hookflo events | head -1``) ends the run
+    quietly with ExitStatus.BROKEN_PIPE, as a command killed by SIGPIPE would.
+    """
     env = env or Env()
+    try:
+        status = _run(argv, env)
+        env.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+    except BrokenPipeError:
+        _drop_stdout(env)
+        return ExitStatus.BROKEN_PIPE
+    return status
+
+
+def _drop_stdout(env: Env) -> None:
+    """Point stdout at the null device, so the flush at exit cannot fail again."""
+    logger.debug("The reader of stdout closed it; output stopped")
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        return
+    try:
+        os.dup2(devnull, env.stdout.fileno())
+    except (OSError, ValueError):
+        pass  # not a real file (a test's buffer): nothing is flushed at exit
+    finally:
+        os.close(devnull)
+
+
+def _run(argv: Sequence[str], env: Env) -> int:
     misuse = trayargs.misuse(argv)
     if misuse:
         env.error(f"hookflo: {misuse}")
@@ -61,6 +91,8 @@ def main(argv: Sequence[str], env: Env | None = None) -> int:
     except errors.UserFacingError as err:
         env.error(f"hookflo: {err}")
         return int(_status_of(err))
+    except BrokenPipeError:
+        raise  # the reader is gone: ``main`` ends the run quietly
     except OSError as err:
         # A file HookFlo needs is missing, unwritable or not a directory.
         where = f": {err.filename}" if err.filename else ""
@@ -129,6 +161,8 @@ def _status_of(error: errors.UserFacingError) -> ExitStatus:
         return ExitStatus.CONFIG
     if isinstance(error, errors.KeyringUnavailableError):
         return ExitStatus.KEYRING
+    if isinstance(error, errors.AlreadyRunningError):
+        return ExitStatus.ALREADY_RUNNING
     if isinstance(
         error,
         sendtest.RefusedError

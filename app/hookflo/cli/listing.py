@@ -8,6 +8,7 @@ from typing import Any
 from hookflo.cli.environment import Env
 from hookflo.cli.status import ExitStatus
 from hookflo.core import store as eventstore
+from hookflo.core.alerting import hiddenfields
 from hookflo.core.store import Attempt, Store, StoredEvent
 
 
@@ -40,19 +41,21 @@ def list_events(args: argparse.Namespace, env: Env) -> ExitStatus:
     store = Store(env.paths.database_file)
     try:
         found = store.events(limit=args.limit, event_type=args.event_type)
+        caught_up = store.caught_up_ids([e.id for e in found])
     finally:
         store.close()
     if args.json:
-        env.print(
-            json.dumps([event_json(e) for e in found], ensure_ascii=False, indent=2)
-        )
+        shown = [event_json(e, caught_up=e.id in caught_up) for e in found]
+        env.print(json.dumps(shown, ensure_ascii=False, indent=2))
         return ExitStatus.SUCCESS
     if not found:
         kind = f" of type {args.event_type}" if args.event_type else ""
         env.print(f"No events{kind} stored yet.")
         return ExitStatus.SUCCESS
     for event in found:
-        mark = (" TEST" if event.is_test else "") + origin_mark(event)
+        mark = (" TEST" if event.is_test else "") + origin_mark(
+            event, caught_up=event.id in caught_up
+        )
         when = local_time(event.received_at)
         env.print(
             f"{when}  {event.source:<12} {event.environment:<11} "
@@ -92,20 +95,27 @@ def _type_label(event: StoredEvent) -> str:
     return "(no type)" if event.body_is_json else "(not JSON)"
 
 
-def origin_mark(event: StoredEvent) -> str:
-    """Return what the text listing adds after an event that Clerk did not send."""
+def origin_mark(event: StoredEvent, *, caught_up: bool = False) -> str:
+    """Return what the text listing adds after an event that Clerk did not send.
+
+    ``caught_up`` marks a change read out of a caught-up event as well.
+    """
     if event.origin == eventstore.ORIGIN_CAUGHT_UP:
         return " CAUGHT UP"
     if event.origin == eventstore.ORIGIN_DERIVED and event.derived_from is not None:
-        return f" (from event {event.derived_from})"
+        late = " CAUGHT UP" if caught_up else ""
+        return f" (from event {event.derived_from}){late}"
     return ""
 
 
-def event_json(event: StoredEvent) -> dict[str, Any]:
+def event_json(event: StoredEvent, *, caught_up: bool = False) -> dict[str, Any]:
     """Return the JSON form of an event (the ``events --json`` contract).
 
     ``origin`` is ``webhook``, ``caught-up`` or ``derived``; ``derived_from``
     is the id of the event a derived one was read out of, else null.
+    ``caught_up`` is true for a caught-up event and for a change read out of
+    one (``Store.caught_up_ids``). The payload is shown with sign-in codes
+    and links hidden (``hiddenfields``); the stored body keeps them.
     """
     return {
         "id": event.id,
@@ -115,11 +125,12 @@ def event_json(event: StoredEvent) -> dict[str, Any]:
         "type": event.type,
         "origin": event.origin,
         "derived_from": event.derived_from,
+        "caught_up": caught_up or event.origin == eventstore.ORIGIN_CAUGHT_UP,
         "received_at": iso_time(event.received_at),
         "signed_at": iso_time(event.signed_at),
         "test": event.is_test,
         "payload_is_json": event.body_is_json,
-        "payload": event.payload(),
+        "payload": hiddenfields.shown_payload(event.type, event.payload()),
     }
 
 

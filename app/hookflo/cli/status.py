@@ -12,4 +12,8 @@ class ExitStatus(enum.IntEnum):
     CONFIG = 3
     REFUSED = 4
     KEYRING = 5
+    ALREADY_RUNNING = 6
     INTERRUPTED = 130
+    # The reader of stdout went away (``hookflo events | head -1``): 128 +
+    # SIGPIPE, what a shell reports for a command that a closed pipe ended.
+    BROKEN_PIPE = 141

@@ -73,7 +73,11 @@ def install_agent(args: argparse.Namespace, env: Env) -> ExitStatus:
         )
     except download.DownloadError as err:
         logger.info("Downloading the ngrok agent failed: %s", err)
-        raise errors.download_failed(err.reason) from err
+        raise errors.download_failed(
+            err.reason,
+            http_status=err.http_status,
+            mirror=settings.download_url is not None,
+        ) from err
     finally:
         progress.close()
     logger.info("Downloaded the ngrok agent to %s", target)

@@ -6,6 +6,7 @@ configured.
 """
 
 import dataclasses
+import datetime
 import enum
 import logging
 import re
@@ -13,7 +14,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from hookflo.core import alertconfig, quiethours, tunnelconfig
+from hookflo.core import alertconfig, loopback, quiethours, tunnelconfig
 from hookflo.core.alertconfig import ChannelSettings, Route
 from hookflo.core.digest import settings as digestsettings
 from hookflo.core.errors import ConfigError
@@ -139,7 +140,9 @@ class _Parser:
             return ConfigError(
                 f"{self._file}: {key}: expected {expected}, but the key is missing"
             )
-        return ConfigError(f"{self._file}: {key}: expected {expected}, got {got!r}")
+        return ConfigError(
+            f"{self._file}: {key}: expected {expected}, got {shown_value(got)}"
+        )
 
     def parse(self, raw: dict[str, Any]) -> Config:
         known = {
@@ -223,10 +226,16 @@ class _Parser:
         if not isinstance(path, str) or not PATH_PATTERN.match(path):
             raise self.fail(f"{key}.path", "a URL path such as '/webhooks/clerk'", path)
         api_url = raw.get("clerk_api_url", DEFAULT_CLERK_API_URL)
-        if not isinstance(api_url, str) or not _API_URL_PATTERN.match(api_url):
+        if (
+            not isinstance(api_url, str)
+            or not _API_URL_PATTERN.match(api_url)
+            or loopback.is_plain_http_elsewhere(api_url)
+        ):
+            # The catch-up sends the source's secret key there.
             raise self.fail(
                 f"{key}.clerk_api_url",
-                "an http(s) URL such as 'https://api.clerk.com'",
+                "an https:// URL such as 'https://api.clerk.com' "
+                "(http:// for loopback only)",
                 api_url,
             )
         return Source(
@@ -235,6 +244,21 @@ class _Parser:
             path=path,
             clerk_api_url=api_url.rstrip("/"),
         )
+
+
+def shown_value(value: object) -> str:
+    """Show a value read from TOML as TOML would, not as a Python repr."""
+    if isinstance(value, datetime.datetime):
+        return f"the date and time {value.isoformat()}"
+    if isinstance(value, datetime.date):
+        return f"the date {value.isoformat()}"
+    if isinstance(value, datetime.time):
+        return f"the time {value.isoformat()}"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return f"a list of {len(value)} values" if value else "an empty list"
+    return repr(value)
 
 
 def _is_int(value: object) -> bool:

@@ -28,3 +28,7 @@ class KeyringUnavailableError(UserFacingError):
 
 class StoreError(UserFacingError):
     """The event store cannot be opened or written."""
+
+
+class AlreadyRunningError(UserFacingError):
+    """Another copy of HookFlo runs on the same home (data directory)."""

@@ -43,6 +43,22 @@ class Paths:
         return self.data_dir / "receiver.json"
 
     @property
+    def lock_file(self) -> Path:
+        """Locked by the running receiver: one HookFlo per home."""
+        return self.data_dir / "hookflo.lock"
+
+    @property
+    def home(self) -> Path:
+        """The directory that names this instance to the user.
+
+        ``HOOKFLO_HOME`` when it is set (the config and data live under it),
+        otherwise the data directory.
+        """
+        if self.data_dir.parent == self.config_dir:
+            return self.config_dir
+        return self.data_dir
+
+    @property
     def log_file(self) -> Path:
         """The rotating log file."""
         return self.log_dir / "hookflo.log"

@@ -18,6 +18,7 @@ class Reason(enum.StrEnum):
     EMPTY_BODY = "empty_body"
     MISSING_HEADERS = "missing_headers"
     HEADER_TOO_LONG = "header_too_long"
+    MALFORMED_HEADER = "malformed_header"
     MISSING_SIGNATURE = "missing_signature"
     BAD_TIMESTAMP = "bad_timestamp"
     TIMESTAMP_TOO_OLD = "timestamp_too_old"
@@ -36,6 +37,7 @@ STATUS_OF: dict[Reason, HTTPStatus] = {
     Reason.EMPTY_BODY: HTTPStatus.BAD_REQUEST,
     Reason.MISSING_HEADERS: HTTPStatus.BAD_REQUEST,
     Reason.HEADER_TOO_LONG: HTTPStatus.BAD_REQUEST,
+    Reason.MALFORMED_HEADER: HTTPStatus.BAD_REQUEST,
     Reason.MISSING_SIGNATURE: HTTPStatus.UNAUTHORIZED,
     Reason.BAD_TIMESTAMP: HTTPStatus.UNAUTHORIZED,
     Reason.TIMESTAMP_TOO_OLD: HTTPStatus.UNAUTHORIZED,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from hookflo.core import plainerrors, quiethours
+from hookflo.core import homelock, inflight, plainerrors, quiethours
 from hookflo.core.alerting import channelset, routing
 from hookflo.core.alerting.compose import TemplateComposer
 from hookflo.core.alerting.outbox import Dispatcher
@@ -96,6 +96,8 @@ class Server:
         self._secrets = SecretCache(credentials, config.sources)
         self.writer = EventWriter(paths.database_file, asyncio.get_running_loop())
         self._runner: web.AppRunner | None = None
+        self._lock = homelock.HomeLock(paths)
+        self._in_flight = inflight.InFlight()
         self._listening = False
         self.dispatcher: Dispatcher | None = None
         self.digests: DigestScheduler | None = None
@@ -120,9 +122,12 @@ class Server:
         """Open the store, read the secrets and start listening.
 
         Raises:
+            AlreadyRunningError: another copy of HookFlo runs on this home.
             UserFacingError: the store cannot be opened or the port is taken.
         """
         self._paths.ensure()
+        # First: a second copy must not touch the store or the outbox.
+        self._lock.acquire()
         channel_plan = await asyncio.to_thread(
             channelset.plan, self._config.channels, self._credentials, self._environ
         )
@@ -157,8 +162,10 @@ class Server:
         receiver = Receiver(
             self._config, self.writer, self._secrets, health_token=self.health_token
         )
+        application = receiver.application()
+        application.middlewares.append(self._in_flight.middleware)
         self._runner = plainerrors.Runner(
-            receiver.application(),
+            application,
             access_log=None,
             handle_signals=False,
             shutdown_timeout=SHUTDOWN_TIMEOUT_S,
@@ -169,7 +176,7 @@ class Server:
             await site.start()
         except OSError as err:
             await self.stop()
-            raise _bind_error(self.host, self.port, err) from err
+            raise _bind_error(self.host, self.port, self._paths, err) from err
         self.port = _bound_port(self._runner, self.port)
         self._listening = True
         self._write_runtime_file()
@@ -182,6 +189,7 @@ class Server:
     async def stop(self) -> None:
         """Stop accepting, finish in-flight requests and close the store."""
         if self._runner is not None:
+            await self._in_flight.drain(self._runner, SHUTDOWN_TIMEOUT_S)
             await self._runner.cleanup()
             self._runner = None
         await self.watch.stop()
@@ -194,8 +202,9 @@ class Server:
         await self.writer.close()
         if self._listening:
             self._listening = False
-            _remove_runtime_file(self._paths.runtime_file)
+            _remove_runtime_file(self._paths.runtime_file, self._runtime_info())
             logger.info("Receiver stopped", extra={"event": "stopped"})
+        self._lock.release()
 
     def _wake_dispatcher(self) -> None:
         if self.dispatcher is not None:
@@ -250,11 +259,13 @@ class Server:
                 self.host,
             )
 
+    def _runtime_info(self) -> dict[str, object]:
+        return {"pid": os.getpid(), "host": self.host, "port": self.port}
+
     def _write_runtime_file(self) -> None:
-        info = {"pid": os.getpid(), "host": self.host, "port": self.port}
         target = self._paths.runtime_file
         partial = target.with_suffix(".tmp")
-        partial.write_text(json.dumps(info), encoding="utf-8")
+        partial.write_text(json.dumps(self._runtime_info()), encoding="utf-8")
         partial.replace(target)
 
 
@@ -291,10 +302,10 @@ def read_runtime_file(runtime_file: Path) -> tuple[str, int] | None:
     return host, port
 
 
-def _remove_runtime_file(runtime_file: Path) -> None:
+def _remove_runtime_file(runtime_file: Path, written: dict[str, object]) -> None:
+    """Remove ``runtime_file`` if it still holds ``written`` (this run's)."""
     try:
-        info = json.loads(runtime_file.read_text(encoding="utf-8"))
-        if int(info.get("pid", -1)) == os.getpid():
+        if json.loads(runtime_file.read_text(encoding="utf-8")) == written:
             runtime_file.unlink()
     except (OSError, ValueError):
         pass
@@ -307,11 +318,15 @@ def _bound_port(runner: web.AppRunner, asked: int) -> int:
     return asked
 
 
-def _bind_error(host: str, port: int, err: OSError) -> UserFacingError:
+def _bind_error(host: str, port: int, paths: Paths, err: OSError) -> UserFacingError:
     if err.errno == errno.EADDRINUSE:
+        # This copy holds the home's lock, so the HookFlo of this home is not
+        # the holder; a HookFlo of another HOOKFLO_HOME may be.
         return UserFacingError(
-            f"Cannot bind {host}:{port}: address in use; stop the other program, or "
-            "choose another port with --port or [receiver] port in config.toml"
+            f"Cannot bind {host}:{port}: address in use by another program, not "
+            f"by the HookFlo of {paths.home} (a HookFlo with another HOOKFLO_HOME "
+            "needs its own port); stop the other program, or choose another "
+            "port with --port or [receiver] port in config.toml"
         )
     return UserFacingError(f"Cannot bind {host}:{port}: {err.strerror or err}")
 

@@ -24,6 +24,15 @@ ORIGIN_WEBHOOK = "webhook"
 ORIGIN_CAUGHT_UP = "caught-up"
 ORIGIN_DERIVED = "derived"
 
+# True for an event listed from Clerk after time offline, and for a change
+# read out of one: both are news that arrived late. Select it FROM events
+# (not aliased), so the inner lookup finds the outer row's ``derived_from``.
+CAUGHT_UP_SQL = (
+    "(origin = 'caught-up' OR (origin = 'derived' AND EXISTS (SELECT 1 FROM "
+    "events AS original WHERE original.id = events.derived_from AND "
+    "original.origin = 'caught-up')))"
+)
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class StoredEvent:
@@ -145,6 +154,19 @@ class Store:
         query += " ORDER BY id DESC LIMIT ?"
         args.append(limit)
         return [_event(row) for row in self._conn.execute(query, args)]
+
+    def caught_up_ids(self, event_ids: list[int]) -> set[int]:
+        """Return which of ``event_ids`` are caught up or read out of one."""
+        found: set[int] = set()
+        for start in range(0, len(event_ids), 500):
+            chunk = event_ids[start : start + 500]
+            rows = self._conn.execute(
+                f"SELECT id FROM events WHERE {CAUGHT_UP_SQL} AND id IN "
+                f"({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update(row[0] for row in rows)
+        return found
 
     def count_events(self) -> int:
         """Return how many events are stored."""

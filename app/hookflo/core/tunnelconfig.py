@@ -6,12 +6,13 @@ and the key.
 """
 
 import dataclasses
-import ipaddress
 import re
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from hookflo.core import loopback
 
 Fail = Callable[[str, str, object], Exception]
 
@@ -100,15 +101,6 @@ def _download_url(value: object, fail: Fail) -> str | None:
         raise fail("tunnel.download_url", expected, value) from None
     if not parts.hostname or parts.scheme not in {"https", "http"}:
         raise fail("tunnel.download_url", expected, value)
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not loopback.is_loopback(parts.hostname):
         raise fail("tunnel.download_url", expected, value)
     return value.strip()
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

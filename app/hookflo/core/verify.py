@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import logging
 import math
+import re
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -33,6 +34,10 @@ _SKEW_WARNING_INTERVAL_S = 10 * 60
 # Far above what Svix sends (a 31-character id, a 10-digit time, one 47-
 # character signature per secret), far below what could hurt the store.
 MAX_HEADER_CHARS = {"id": 256, "timestamp": 32, "signature": 4096}
+# Svix message ids are "msg_" and base62; ids a sender chooses itself are
+# letters, digits, '-', '_' and '.'. Nothing else may reach the store: a '#'
+# would collide with the ids of derived changes ("<svix_id>#<type>").
+ID_PATTERN = re.compile(r"[A-Za-z0-9_.:-]+")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -78,7 +83,7 @@ def read_headers(get_all: Callable[[str], list[str]]) -> SignedHeaders | Refusal
             "webhook-signature header; something on the way may strip it",
         )
     found = SignedHeaders(ids[0].strip(), timestamps[0].strip(), signature)
-    return _too_long(found) or found
+    return _too_long(found) or _malformed(found) or found
 
 
 def _too_long(headers: SignedHeaders) -> Refusal | None:
@@ -97,6 +102,34 @@ def _too_long(headers: SignedHeaders) -> Refusal | None:
                 f"{limit})",
                 "Svix sends short headers (an id is 'msg_' and about 27 "
                 "characters): this request did not come from Clerk",
+            )
+    return None
+
+
+def _malformed(headers: SignedHeaders) -> Refusal | None:
+    """Refuse an id outside Svix's alphabet, or bytes Svix never sends.
+
+    aiohttp hands bytes that are not UTF-8 over as lone surrogates, which
+    cannot be signed, stored or logged as text: they are refused here too.
+    """
+    if not ID_PATTERN.fullmatch(headers.msg_id):
+        return Refusal(
+            Reason.MALFORMED_HEADER,
+            "svix-id header has characters other than letters, digits, "
+            "'_', '.', ':' and '-'",
+            "Svix message ids are 'msg_' followed by letters and digits: this "
+            "request did not come from Clerk",
+        )
+    for name, value in (
+        ("timestamp", headers.timestamp),
+        ("signature", headers.signature),
+    ):
+        if not (value.isascii() and value.isprintable()):
+            return Refusal(
+                Reason.MALFORMED_HEADER,
+                f"svix-{name} header has characters other than printable ASCII",
+                "Svix sends its headers in plain ASCII: this request did not "
+                "come from Clerk",
             )
     return None
 

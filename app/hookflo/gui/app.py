@@ -28,6 +28,7 @@ from hookflo.gui.background import Background
 from hookflo.gui.bridge import CoreBridge
 from hookflo.gui.context import AppContext
 from hookflo.gui.healthcheck import HealthCheck
+from hookflo.gui.linkopen import LinkOpener
 from hookflo.gui.menu import AppMenu
 from hookflo.gui.reader import StoreReader
 from hookflo.gui.records import EventFilter
@@ -126,6 +127,7 @@ class HookfloApp(QObject):
         self.instance = (
             None if instance_name is None else instance.InstanceServer(instance_name)
         )
+        self.links = LinkOpener(self)
         self.server: Server | None = None
         self.tunnel: Tunnel | None = None
         self.window: EventWindow | None = None
@@ -157,6 +159,7 @@ class HookfloApp(QObject):
         """
         if self.instance is not None:
             self.instance.listen()
+        self._watch_links(watch=True)
         self.reader = StoreReader(self.context.paths.database_file)
         self.bridge = CoreBridge(self)
         self._connect_signals()
@@ -201,6 +204,7 @@ class HookfloApp(QObject):
         self.health.stop()
         if self.instance is not None:
             self.instance.close()
+        self._watch_links(watch=False)
         self.tray.stop()
         if self.window is not None:
             self.window.ask_before_closing = False
@@ -345,6 +349,16 @@ class HookfloApp(QObject):
         # Later starts of hookflo
         if self.instance is not None:
             self.instance.show_requested.connect(self.show_window)
+            self.instance.event_requested.connect(self.show_event)
+        self.links.event_requested.connect(self.show_event)
+
+    def _watch_links(self, *, watch: bool) -> None:
+        application = QGuiApplication.instance()
+        assert application is not None, "a QApplication first"
+        if watch:
+            application.installEventFilter(self.links)
+        else:
+            application.removeEventFilter(self.links)
 
     def _on_alert_logged(self, logger_name: str, text: str) -> None:
         # What the user just asked for (a test event, a dialog) answers by

@@ -1,7 +1,8 @@
 """The detail pane: one event in words, its payload, headers and deliveries.
 
 The summary is ``describe(...).headline``, the sentence the alerts use. The
-payload is the stored body, formatted. Of the headers only what the store
+payload is the stored body, formatted, with sign-in codes and links hidden
+(``hiddenfields``). Of the headers only what the store
 keeps is shown, and the signature never. The delivery history lists each
 channel's outcome; "Retry" makes a failed or waiting delivery due now, "Send
 again" repeats one that was sent. A change HookFlo derived says so and offers
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from hookflo.core import store
+from hookflo.core.alerting import hiddenfields
 from hookflo.core.alerting.outboxstore import Delivery, State
 from hookflo.gui.background import Background
 from hookflo.gui.deliverymodel import DeliveryTableModel
@@ -223,7 +225,7 @@ class EventDetailPane(QWidget):
             return
         event, facts = detail.event, detail.facts
         test = " · TEST" if event.is_test else ""
-        caught_up = " · CAUGHT UP" if event.origin == store.ORIGIN_CAUGHT_UP else ""
+        caught_up = " · CAUGHT UP" if detail.caught_up else ""
         self._title.setText(f"{facts.title}{test}{caught_up}")
         self._headline.setText(facts.headline)
         received = datetime.fromtimestamp(event.received_at)
@@ -231,7 +233,7 @@ class EventDetailPane(QWidget):
             f"{event.environment} · source {event.source} · "
             f"received {received:%Y-%m-%d %H:%M:%S} · event {event.id}"
         )
-        self._payload.setPlainText(_formatted(event.body, event.body_is_json))
+        self._payload.setPlainText(_formatted(event))
         self._headers.setPlainText(_headers_text(event.svix_id, event.signed_at))
         selected = self._selected_channel() if previous == event.id else None
         self._deliveries.set_deliveries(detail.deliveries)
@@ -302,14 +304,16 @@ class EventDetailPane(QWidget):
         self.refresh()
 
 
-def _formatted(body: bytes, body_is_json: bool) -> str:
-    text = body.decode("utf-8", errors="replace")
-    if not body_is_json:
+def _formatted(event: store.StoredEvent) -> str:
+    text = event.body.decode("utf-8", errors="replace")
+    if not event.body_is_json:
         return text
     try:
-        return json.dumps(json.loads(body), indent=2, ensure_ascii=False)
+        parsed = json.loads(event.body)
     except ValueError:
         return text
+    shown = hiddenfields.shown_payload(event.type, parsed)
+    return json.dumps(shown, indent=2, ensure_ascii=False)
 
 
 def _headers_text(svix_id: str, signed_at: int) -> str:

@@ -9,7 +9,8 @@ page, with the filter applied in SQL.
 Rows Clerk did not send say so: a caught-up user (listed from Clerk's API
 after time offline) is marked "caught up" beside its type, and a change
 HookFlo derived shows its own type and, as a tooltip, the event it was read
-out of (the detail pane opens that one).
+out of (the detail pane opens that one); a change read out of a caught-up
+event is marked "caught up" as well.
 """
 
 import dataclasses
@@ -192,12 +193,12 @@ def _display(row: EventRow, column: Column) -> str:
 
 
 def _tooltip(row: EventRow) -> str:
-    said = row.headline or row.type
-    if row.is_caught_up:
-        return f"{said}\nCaught up from Clerk after HookFlo was offline"
+    lines = [row.headline or row.type]
     if row.is_derived and row.derived_from is not None:
-        return f"{said}\nRead out of event {row.derived_from}"
-    return said
+        lines.append(f"Read out of event {row.derived_from}")
+    if row.is_caught_up:
+        lines.append("Caught up from Clerk after HookFlo was offline")
+    return "\n".join(lines)
 
 
 def alerts_text(deliveries: Sequence[tuple[str, str]]) -> str:

@@ -1,7 +1,8 @@
 """``hookflo`` with no command: the tray app on one qasync loop.
 
 Builds the QApplication, makes sure only one HookFlo runs per user and home
-(a second start brings the first one's window forward and exits), then runs
+(a second start brings the first one's window forward and exits; started
+with a ``hookflo://event/<id>`` link, it has that event shown), then runs
 ``HookfloApp`` on a qasync loop (Qt's event loop is the asyncio loop the
 receiver, the alerts and the tunnel run on) until "Quit", SIGTERM, SIGINT or
 the end of the desktop session.
@@ -20,9 +21,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from hookflo import __version__
 from hookflo.cli.status import ExitStatus
-from hookflo.core import config, logs, paths
+from hookflo.core import config, eventlinks, homelock, logs, paths
 from hookflo.core.credentials import Credentials
-from hookflo.core.errors import ConfigError, UserFacingError
+from hookflo.core.errors import AlreadyRunningError, ConfigError, UserFacingError
 from hookflo.gui import icons, instance, qasyncloop
 from hookflo.gui.app import APP_NAME, HookfloApp
 from hookflo.gui.context import AppContext
@@ -31,11 +32,17 @@ logger = logging.getLogger(__name__)
 
 
 def main(argv: Sequence[str]) -> int:
-    """Run the tray app with ``hookflo [--host H] [--port P]``."""
+    """Run the tray app with ``hookflo [--host H] [--port P] [LINK]``."""
     try:
         args = _parser().parse_args(list(argv))
     except SystemExit as exit_:  # a wrong option: the usage is printed
         return int(exit_.code or 0)
+    event_id = None
+    if args.link is not None:
+        event_id = eventlinks.parse_event_url(args.link)
+        if event_id is None:
+            print(f"hookflo: {_bad_link(args.link)}", file=sys.stderr)
+            return ExitStatus.USAGE
     missing = _missing_display()
     if missing:
         print(f"hookflo: {missing}", file=sys.stderr)
@@ -58,22 +65,55 @@ def main(argv: Sequence[str]) -> int:
     app.setWindowIcon(icons.app_icon())
 
     name = instance.socket_name(where)
-    if instance.ask_running_to_show(name):
+    if event_id is not None and instance.ask_running_to_open(name, event_id):
+        print(f"HookFlo is already running; it was asked to show event {event_id}.")
+        return ExitStatus.SUCCESS
+    if event_id is None and instance.ask_running_to_show(name):
         print("HookFlo is already running; its window was brought forward.")
         return ExitStatus.SUCCESS
+    refused = refuse_second_copy(where)
+    if refused is not None:
+        return refused
     context = AppContext(where, settings, Credentials(environ), environ)
     hookflo = HookfloApp(context, host=args.host, port=args.port, instance_name=name)
     with asyncio.Runner(loop_factory=lambda: qasyncloop.new_loop(app)) as runner:
         try:
-            return runner.run(run_until_quit(hookflo, app))
+            return runner.run(run_until_quit(hookflo, app, open_event=event_id))
+        except AlreadyRunningError as err:  # a `hookflo serve` started meanwhile
+            return _report_already_running(str(err))
         except UserFacingError as err:
             logger.error("HookFlo could not start: %s", err)
             QMessageBox.critical(None, f"{APP_NAME} — cannot start", str(err))
             return ExitStatus.ERROR
 
 
-async def run_until_quit(hookflo: HookfloApp, app: QApplication) -> int:
+def refuse_second_copy(where: paths.Paths) -> int | None:
+    """Say who runs on ``where`` and return the exit status, if one does.
+
+    A running tray app answered on the instance socket already; what still
+    holds the home is a headless ``hookflo serve``, which has no window to
+    bring forward. A second receiver would send every alert twice.
+    """
+    message = homelock.holder(where)
+    if message is None:
+        return None
+    return _report_already_running(message)
+
+
+def _report_already_running(message: str) -> int:
+    logger.error("HookFlo did not start: %s", message)
+    # On stderr for a terminal, in a dialog for a start from the desktop menu.
+    print(f"hookflo: {message}", file=sys.stderr, flush=True)
+    QMessageBox.critical(None, f"{APP_NAME} — already running", message)
+    return ExitStatus.ALREADY_RUNNING
+
+
+async def run_until_quit(
+    hookflo: HookfloApp, app: QApplication, *, open_event: int | None = None
+) -> int:
     """Start ``hookflo``, serve until asked to quit, then shut it down.
+
+    ``open_event`` is an event to show in the window once it has started.
 
     Raises:
         UserFacingError: the receiver could not start.
@@ -91,6 +131,8 @@ async def run_until_quit(hookflo: HookfloApp, app: QApplication) -> int:
     app.aboutToQuit.connect(hookflo.request_quit)
     try:
         await hookflo.start()
+        if open_event is not None:
+            hookflo.show_event(open_event)
         await hookflo.wait_for_quit()
     finally:
         for signum in handled:
@@ -109,7 +151,19 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--port", type=_port, help="port to bind, 0 for any (default: config or 8787)"
     )
+    parser.add_argument(
+        "link",
+        nargs="?",
+        help="a hookflo://event/<id> link (from a digest) to show that event",
+    )
     return parser
+
+
+def _bad_link(text: str) -> str:
+    return (
+        f"not a HookFlo event link: {text[:200]!r} "
+        f"(expected {eventlinks.PREFIX}event/<number>)"
+    )
 
 
 def _port(text: str) -> int:

@@ -190,7 +190,8 @@ class StoreReader:
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         found = self._db().execute(
             f"SELECT id, source, environment, type, received_at, body, body_is_json, "
-            f"is_test, origin, derived_from FROM events {where} "
+            f"is_test, origin, derived_from, {store.CAUGHT_UP_SQL} "
+            f"FROM events {where} "
             "ORDER BY id DESC LIMIT ?",
             [*args, limit],
         )
@@ -249,7 +250,16 @@ class StoreReader:
             "SELECT type FROM events WHERE derived_from = ? ORDER BY id", (event_id,)
         )
         derived_types = tuple(row[0] for row in derived if row[0])
-        return EventDetail(event, facts, tuple(deliveries), derived_types)
+        (caught_up,) = (
+            self._db()
+            .execute(
+                f"SELECT {store.CAUGHT_UP_SQL} FROM events WHERE id = ?", (event_id,)
+            )
+            .fetchone()
+        )
+        return EventDetail(
+            event, facts, tuple(deliveries), derived_types, caught_up=bool(caught_up)
+        )
 
     def _event_types(self) -> list[str]:
         found = self._db().execute(
@@ -325,6 +335,7 @@ def _event_row(
     is_test: int,
     origin: str,
     derived_from: int | None,
+    caught_up: int,
 ) -> EventRow:
     facts = describe(
         type_,
@@ -346,6 +357,7 @@ def _event_row(
         is_test=bool(is_test),
         origin=origin,
         derived_from=derived_from,
+        caught_up=bool(caught_up),
     )
 
 

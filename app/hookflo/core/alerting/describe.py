@@ -16,6 +16,7 @@ from typing import Any
 
 from hookflo.core.alerting import (
     catchupfacts,
+    hiddenfields,
     jsonread,
     messagefacts,
     orgfacts,
@@ -29,23 +30,6 @@ from hookflo.core.derived import kinds as derivedkinds
 logger = logging.getLogger(__name__)
 
 Describer = Callable[[Draft, Mapping[str, Any], str, UserLookup], None]
-
-# What may be shown of the messages Clerk sends on a user's behalf; their
-# subject, body and data hold codes and links that let someone sign in.
-_MESSAGE_KEYS = frozenset(
-    {
-        "object",
-        "id",
-        "slug",
-        "status",
-        "user_id",
-        "email_address_id",
-        "phone_number_id",
-        "delivered_by_clerk",
-    }
-)
-_SECRET_FAMILIES = frozenset({"email", "sms"})
-_INVITATION_FAMILIES = frozenset({"invitation", "organizationInvitation"})
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -253,8 +237,8 @@ def _fill_in(draft: Draft, payload: object, family: str, action: str) -> None:
 
 def _public_data(family: str, data: Mapping[str, Any]) -> Mapping[str, Any]:
     """Return ``data`` for templates, without what lets someone sign in."""
-    if family in _SECRET_FAMILIES:
-        kept = {key: data[key] for key in _MESSAGE_KEYS if key in data}
+    if family in hiddenfields.MESSAGE_FAMILIES:
+        kept = {key: data[key] for key in hiddenfields.MESSAGE_KEYS if key in data}
         recipient = messagefacts.masked_recipient(data)
         if "to_email_address" in data:
             kept["to_email_address"] = recipient
@@ -262,7 +246,7 @@ def _public_data(family: str, data: Mapping[str, Any]) -> Mapping[str, Any]:
             kept["to_phone_number"] = recipient
         return types.MappingProxyType(kept)
     public = dict(data)
-    if family in _INVITATION_FAMILIES:
+    if family in hiddenfields.INVITATION_FAMILIES:
         public.pop("url", None)
     nested = data.get("invitation")
     if isinstance(nested, Mapping):

@@ -153,6 +153,20 @@ class OutboxStore:
         ).fetchone()
         return None if row is None else int(row[0])
 
+    def derived_with_deliveries(self, event_id: int) -> list[int]:
+        """Return the ids of the events derived from ``event_id`` that alerted.
+
+        A derived change's message id is ``<svix_id>#<kind>`` (``derived``).
+        """
+        rows = self._conn.execute(
+            "SELECT DISTINCT e.id FROM events p JOIN events e "
+            "ON substr(e.svix_id, 1, length(p.svix_id) + 1) = p.svix_id || '#' "
+            "AND e.source = p.source "
+            "JOIN deliveries d ON d.event_id = e.id WHERE p.id = ? ORDER BY e.id",
+            (event_id,),
+        )
+        return [int(row[0]) for row in rows]
+
     def latest_user(self, user_id: str) -> Mapping[str, Any] | None:
         """Return the newest stored ``data`` of a user, from created/updated."""
         rows = self._conn.execute(

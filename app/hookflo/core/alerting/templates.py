@@ -35,7 +35,8 @@ Variables. Every ``EventFacts`` field (``name``, ``email``, ``method``,
 sentence), ``heading`` (the title, marked TEST for test and development
 events), ``test`` and ``received``. A summary has ``heading``, ``title``,
 ``count``, ``events``, ``shown`` (those the channel lists), ``names``,
-``more``, ``short_names``, ``short_more``, ``event_type`` and ``environment``.
+``more``, ``short_names``, ``short_more``, ``groups`` (each kind counted,
+most important first: ``burst.Group``), ``event_type`` and ``environment``.
 
 Values are escaped for the part they land in (``escaping.PART_ESCAPERS``);
 text written in the template is kept, so ``*New signup*`` in Slack and

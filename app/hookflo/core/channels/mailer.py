@@ -25,7 +25,7 @@ from typing import Protocol
 
 import aiosmtplib
 
-from hookflo.core import logs
+from hookflo.core import logs, loopback
 from hookflo.core.alertconfig import EmailSettings, Security
 from hookflo.core.channels import mailerrors, mailmessage
 from hookflo.core.channels.base import Alert, ChannelName, DeliveryError, SendReceipt
@@ -152,17 +152,6 @@ def describe(settings: EmailSettings) -> str:
     return f"SMTP server {host}:{settings.port}"
 
 
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` names this machine without any lookup."""
-    name = host.strip().strip("[]").rstrip(".").lower()
-    if name == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
 @contextlib.asynccontextmanager
 async def _session(
     settings: EmailSettings,
@@ -218,7 +207,7 @@ def _check_sign_in(settings: EmailSettings, password: str | None) -> None:
             "`hookflo secret set smtp-password`",
             permanent=True,
         )
-    if settings.security is Security.NONE and not is_loopback(settings.host):
+    if settings.security is Security.NONE and not loopback.is_loopback(settings.host):
         raise DeliveryError(
             "Refused to send the password over an unencrypted connection to a "
             f'non-loopback host ({settings.host}); use security = "starttls" or '

@@ -10,7 +10,6 @@ lookup, which ignores it, is switched off.
 
 import asyncio
 import enum
-import ipaddress
 import logging
 import re
 import urllib.parse
@@ -22,7 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 from slack_sdk.webhook.webhook_response import WebhookResponse
 
-from hookflo.core import logs
+from hookflo.core import logs, loopback
 from hookflo.core.alertconfig import SlackSettings
 from hookflo.core.channels import slackerrors, slackmessage
 from hookflo.core.channels.base import Alert, ChannelName, DeliveryError, SendReceipt
@@ -316,21 +315,12 @@ def _url_problem(url: str, label: str) -> str | None:
         scheme, host = "", None
     if scheme not in ("http", "https") or not host:
         return f"{label} is not an http(s) URL: set it again"
-    if scheme == "http" and not _is_loopback(host):
+    if scheme == "http" and not loopback.is_loopback(host):
         return (
             f"{label} uses plain http to another machine, so secrets would travel "
             "unencrypted: use https"
         )
     return None
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _shown(value: object) -> str | None:

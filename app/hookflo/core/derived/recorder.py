@@ -13,7 +13,9 @@ changes alert and the update itself does not, unless the rule that routes
 ``user.updated`` names it exactly (``events = ["user.updated"]``); a rule
 that matches it through ``*`` or ``user.*`` does not count. Changes read out
 of a caught-up update (listed from Clerk after time offline) are stored but
-not routed: the catch-up's one summary speaks for them.
+not routed: the catch-up's one summary speaks for them. An update older
+than the state kept (a late retry by Svix) is stored but alerts nothing: it
+names no change, and its alert would show the user as they were.
 """
 
 import json
@@ -40,6 +42,9 @@ logger = logging.getLogger(__name__)
 
 # A webhook event a catch-up already stored and alerted: no second alert.
 ALREADY_TOLD = Derived((), replaces_original=True)
+# An update older than the state kept (a late Svix retry): stale news, no
+# alert, since it would name the user as they were before.
+STALE = Derived((), replaces_original=True)
 
 
 class ChangeRecorder:
@@ -105,10 +110,19 @@ class ChangeRecorder:
             _point_at(conn, event.source, user_id, updated_at, event_id)
             return ALREADY_TOLD if told else NOTHING_DERIVED
 
-        found, first_seen = _changes(conn, event_id, event.source, user)
+        moved = _changes(conn, event_id, event.source, user)
         if told:
             logger.info("Event %d was already told by a catch-up", event_id)
             return ALREADY_TOLD
+        if moved is None:
+            logger.info(
+                "Event %d updates %s but is older than the state kept; "
+                "stored without alerts",
+                event_id,
+                user_id,
+            )
+            return STALE
+        found, first_seen = moved
         if not found:
             return NOTHING_DERIVED
         logger.debug(
@@ -131,14 +145,16 @@ class ChangeRecorder:
 
 def _changes(
     conn: sqlite3.Connection, event_id: int, source: str, user: Mapping[str, Any]
-) -> tuple[list[Change], bool]:
-    """Move the user's state to ``user``; return the changes, and if first seen."""
+) -> tuple[list[Change], bool] | None:
+    """Move the user's state to ``user``; return the changes, and if first seen.
+
+    Return None, and keep the state, when ``user`` is older than it.
+    """
     user_id = jsonread.text(user.get("id"))
     after = snapshot.of_user(user)
     before = _last_seen(conn, source, user_id)
     if before is not None and changes.is_stale(before, after):
-        logger.debug("Event %d is older than %s's last seen state", event_id, user_id)
-        return [], False
+        return None
 
     _remember(conn, source, user_id, after, event_id)
     if before is None:

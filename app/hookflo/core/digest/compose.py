@@ -12,9 +12,10 @@ every alert template, values escaped per part). Its variables:
   ``count`` and ``previous`` (a sign-up method is the OAuth provider's name,
   "Email", "Phone", "Passkey", "Web3 wallet" …);
 - ``shown``: the first signups, each with ``name``, ``email``, ``method``,
-  ``environment``, ``user_id``, ``event_id`` and ``caught_up``; ``more``:
-  how many are not listed;
-- ``open_hint``: how to open one of them in HookFlo.
+  ``environment``, ``user_id``, ``event_id``, ``caught_up`` and ``url`` (the
+  ``hookflo://event/<id>`` link that opens it in HookFlo); ``more``: how many
+  are not listed;
+- ``open_hint``: what the links do.
 """
 
 import datetime
@@ -29,12 +30,9 @@ from hookflo.core.digest.signups import SignupStats
 
 logger = logging.getLogger(__name__)
 
-# TODO: HookFlo registers no URL handler (such as hookflo://event/<id>), so a
-# digest cannot link straight to an event; it names the user ids to search
-# for instead, and only a desktop digest opens the first signup on a click.
 OPEN_HINT = (
-    "To open one in HookFlo, search its user id in the Events window "
-    "(or run `hookflo events --type user.created`)."
+    "Each hookflo://event/ link opens that signup in HookFlo on a computer "
+    "where HookFlo is installed."
 )
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = (

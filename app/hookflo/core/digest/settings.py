@@ -7,6 +7,7 @@ is sent. Times are local wall-clock times (the computer's time zone unless
 """
 
 import dataclasses
+import datetime
 import enum
 import re
 import zoneinfo
@@ -142,6 +143,9 @@ def parse_time(text: str) -> tuple[int, int] | None:
 
 
 def _daily(value: object, fail: Fail) -> Schedule:
+    if isinstance(value, datetime.time) and value.tzinfo is None:
+        # A TOML local time (daily = 08:30:00); seconds do not matter here.
+        return Schedule(value.hour, value.minute)
     parsed = parse_time(value) if isinstance(value, str) else None
     if parsed is None:
         raise fail("digests.daily", "a local time such as '08:30' (24-hour)", value)

@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from hookflo.core import eventlinks
 from hookflo.core.alerting import jsonread
 from hookflo.core.alerting.describe import describe
 from hookflo.core.digest.periods import Period
@@ -56,6 +57,11 @@ class Signup:
     environment: str
     created_at: float
     caught_up: bool
+
+    @property
+    def url(self) -> str:
+        """The ``hookflo://event/<id>`` link that opens this signup in HookFlo."""
+        return eventlinks.event_url(self.event_id)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

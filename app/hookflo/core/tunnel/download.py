@@ -68,12 +68,16 @@ class DownloadError(Exception):
     Attributes:
         reason: why, in a few words for the user ("no network").
         detail: what failed, for the log.
+        http_status: the status the server answered with, if it answered.
     """
 
-    def __init__(self, reason: str, detail: str = "") -> None:
+    def __init__(
+        self, reason: str, detail: str = "", *, http_status: int | None = None
+    ) -> None:
         super().__init__(f"{reason} ({detail})" if detail else reason)
         self.reason = reason
         self.detail = detail
+        self.http_status = http_status
 
 
 class DownloadCancelledError(Exception):
@@ -170,7 +174,9 @@ def _transfer(
                 report(len(chunk))
     except urllib.error.HTTPError as err:
         raise DownloadError(
-            f"the download server answered HTTP {err.code}", str(err.reason)
+            f"the download server answered HTTP {err.code}",
+            str(err.reason),
+            http_status=err.code,
         ) from err
     except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
         raise _explain(err, stall_timeout_s) from err

@@ -134,14 +134,38 @@ def no_agent(looked_in: Sequence[str], *, configured: bool) -> TunnelError:
     )
 
 
-def download_failed(reason: str) -> TunnelError:
-    """Downloading the agent, which the user asked for, failed for ``reason``."""
-    return TunnelError(
-        Problem.DOWNLOAD_FAILED,
-        f"could not download the ngrok agent: {reason}",
-        f'try {INSTALL} (or the tray\'s "{OFFER}") again once online, or '
+def download_failed(
+    reason: str, *, http_status: int | None = None, mirror: bool = False
+) -> TunnelError:
+    """Downloading the agent, which the user asked for, failed for ``reason``.
+
+    Args:
+        reason: why, in a few words.
+        http_status: the server's answer, when it answered with an error:
+            being online again does not help then.
+        mirror: the address was ``[tunnel] download_url``, not ngrok's own.
+    """
+    install = (
         f"install ngrok from {DOWNLOAD_URL} and set ngrok_path in the [tunnel] "
-        "table of config.toml",
+        "table of config.toml"
+    )
+    if http_status is not None and mirror:
+        advice = (
+            f"the server answered {http_status}: check download_url in the "
+            f"[tunnel] table of config.toml, then run {INSTALL} again; or {install}"
+        )
+    elif http_status is not None:
+        advice = (
+            f"ngrok's server answered {http_status}: try {INSTALL} again later, "
+            f"set download_url in the [tunnel] table of config.toml to a mirror, "
+            f"or {install}"
+        )
+    else:
+        advice = (
+            f'try {INSTALL} (or the tray\'s "{OFFER}") again once online, or {install}'
+        )
+    return TunnelError(
+        Problem.DOWNLOAD_FAILED, f"could not download the ngrok agent: {reason}", advice
     )
 
 

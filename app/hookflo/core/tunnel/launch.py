@@ -66,7 +66,11 @@ async def download_agent(
         await offthread.call(fetch, timeout_s=limit_s, name="hookflo-ngrok-download")
     except download.DownloadError as err:
         logger.info("Downloading the ngrok agent failed: %s", err)
-        raise errors.download_failed(err.reason) from err
+        raise errors.download_failed(
+            err.reason,
+            http_status=err.http_status,
+            mirror=settings.download_url is not None,
+        ) from err
     except TimeoutError as err:
         raise errors.download_failed(f"it took longer than {limit_s:g} s") from err
     finally:
