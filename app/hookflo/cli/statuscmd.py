@@ -15,7 +15,7 @@ from typing import Any
 from hookflo.cli import healthstatus
 from hookflo.cli.environment import Env
 from hookflo.cli.status import ExitStatus
-from hookflo.core import quiethours, server
+from hookflo.core import clocktime, quiethours, server
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +54,8 @@ def gather(env: Env, now: float) -> dict[str, Any]:
         "receiver": None if running is None else f"{running[0]}:{running[1]}",
         "quiet_hours": {
             "enabled": quiet.enabled,
-            "start": quiethours.format_clock(quiet.start),
-            "end": quiethours.format_clock(quiet.end),
+            "start": clocktime.show(quiet.start),
+            "end": clocktime.show(quiet.end),
             "channels": [c.value for c in quiet.channels],
             "quiet_now": until is not None,
             "quiet_until": until,

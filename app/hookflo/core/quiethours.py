@@ -21,10 +21,10 @@ the clock on the wall says ``end``.
 import dataclasses
 import datetime
 import logging
-import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from hookflo.core import clocktime
 from hookflo.core.channels.base import Alert, ChannelName
 
 logger = logging.getLogger(__name__)
@@ -35,7 +35,6 @@ DEFAULT_START = datetime.time(22, 0)
 DEFAULT_END = datetime.time(7, 0)
 DEFAULT_CHANNELS = (ChannelName.DESKTOP,)
 HELD_PREFIX = "While quiet: "
-CLOCK_PATTERN = re.compile(r"^(?P<hour>[01]?[0-9]|2[0-3]):(?P<minute>[0-5][0-9])$")
 _KEYS = {"enabled", "start", "end", "channels"}
 # The part of each channel's alert that names it in a list or a popup.
 _TITLE_PARTS = {
@@ -66,19 +65,6 @@ class QuietHours:
         return self.enabled and channel in self.channels
 
 
-def parse_clock(text: str) -> datetime.time | None:
-    """Return the time ``"HH:MM"`` (24-hour) stands for, or None."""
-    match = CLOCK_PATTERN.match(text.strip())
-    if match is None:
-        return None
-    return datetime.time(int(match["hour"]), int(match["minute"]))
-
-
-def format_clock(moment: datetime.time) -> str:
-    """Return ``moment`` as ``config.toml`` and the settings page write it."""
-    return f"{moment.hour:02d}:{moment.minute:02d}"
-
-
 def parse_quiet_hours(raw: dict[str, Any], fail: Fail) -> QuietHours:
     """Parse the ``[quiet_hours]`` table (empty when absent)."""
     for key in raw:
@@ -92,8 +78,8 @@ def parse_quiet_hours(raw: dict[str, Any], fail: Fail) -> QuietHours:
     if start == end:
         raise fail(
             "quiet_hours.end",
-            f"a time other than the start ({format_clock(start)})",
-            format_clock(end),
+            f"a time other than the start ({clocktime.show(start)})",
+            clocktime.show(end),
         )
     channels = raw.get("channels", [c.value for c in DEFAULT_CHANNELS])
     known = {c.value for c in ChannelName}
@@ -113,8 +99,8 @@ def to_table(settings: QuietHours) -> dict[str, Any]:
     if settings == QuietHours():
         return {}
     table: dict[str, Any] = {"enabled": settings.enabled}
-    table["start"] = format_clock(settings.start)
-    table["end"] = format_clock(settings.end)
+    table["start"] = clocktime.show(settings.start)
+    table["end"] = clocktime.show(settings.end)
     if settings.channels != DEFAULT_CHANNELS:
         table["channels"] = [c.value for c in settings.channels]
     return table
@@ -148,7 +134,7 @@ def quiet_line(
     """Return "Quiet until 07:00" during quiet hours, else ""."""
     if quiet_until(settings, now, tz=tz) is None:
         return ""
-    return f"Quiet until {format_clock(settings.end)}"
+    return f"Quiet until {clocktime.show(settings.end)}"
 
 
 def describe(settings: QuietHours) -> str:
@@ -156,7 +142,7 @@ def describe(settings: QuietHours) -> str:
     if not settings.enabled:
         return "off"
     held = ", ".join(c.value for c in settings.channels)
-    span = f"{format_clock(settings.start)} to {format_clock(settings.end)}"
+    span = f"{clocktime.show(settings.start)} to {clocktime.show(settings.end)}"
     return f"{span}, {held} alerts held"
 
 
@@ -204,9 +190,7 @@ def _clock(
     value = raw.get(key)
     if value is None:
         return default
-    if isinstance(value, datetime.time) and value.tzinfo is None:
-        return value.replace(second=0, microsecond=0)
-    parsed = parse_clock(value) if isinstance(value, str) else None
+    parsed = clocktime.from_config(value)
     if parsed is None:
         raise fail(f"quiet_hours.{key}", "a time such as '22:00' (24-hour)", value)
     return parsed

@@ -9,11 +9,11 @@ is sent. Times are local wall-clock times (the computer's time zone unless
 import dataclasses
 import datetime
 import enum
-import re
 import zoneinfo
 from collections.abc import Callable
 from typing import Any
 
+from hookflo.core import clocktime
 from hookflo.core.channels.base import ChannelName
 
 Fail = Callable[[str, str, object], Exception]
@@ -30,7 +30,6 @@ WEEKDAYS = (
     "sunday",
 )
 _KEYS = {"daily", "weekly", "channels", "names", "timezone"}
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
 class Kind(enum.StrEnum):
@@ -59,11 +58,15 @@ class Schedule:
     minute: int
     weekday: int | None = None
 
+    @property
+    def clock(self) -> str:
+        """The time of day, ``"HH:MM"``."""
+        return clocktime.show(datetime.time(self.hour, self.minute))
+
     def __str__(self) -> str:
-        clock = f"{self.hour:02d}:{self.minute:02d}"
         if self.weekday is None:
-            return clock
-        return f"{WEEKDAYS[self.weekday]} {clock}"
+            return self.clock
+        return f"{WEEKDAYS[self.weekday]} {self.clock}"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -134,22 +137,11 @@ def to_table(settings: DigestSettings) -> dict[str, Any]:
     return table
 
 
-def parse_time(text: str) -> tuple[int, int] | None:
-    """Return the hour and minute of ``"HH:MM"`` (24-hour), or None."""
-    match = _TIME.match(text.strip())
-    if match is None:
-        return None
-    return int(match.group(1)), int(match.group(2))
-
-
 def _daily(value: object, fail: Fail) -> Schedule:
-    if isinstance(value, datetime.time) and value.tzinfo is None:
-        # A TOML local time (daily = 08:30:00); seconds do not matter here.
-        return Schedule(value.hour, value.minute)
-    parsed = parse_time(value) if isinstance(value, str) else None
-    if parsed is None:
+    moment = clocktime.from_config(value)
+    if moment is None:
         raise fail("digests.daily", "a local time such as '08:30' (24-hour)", value)
-    return Schedule(*parsed)
+    return Schedule(moment.hour, moment.minute)
 
 
 def _weekly(value: object, fail: Fail) -> Schedule:
@@ -158,10 +150,10 @@ def _weekly(value: object, fail: Fail) -> Schedule:
         raise fail("digests.weekly", expected, value)
     day, _, clock = value.strip().partition(" ")
     weekday = _weekday(day)
-    parsed = parse_time(clock)
-    if weekday is None or parsed is None:
+    moment = clocktime.parse(clock)
+    if weekday is None or moment is None:
         raise fail("digests.weekly", expected, value)
-    return Schedule(*parsed, weekday=weekday)
+    return Schedule(moment.hour, moment.minute, weekday=weekday)
 
 
 def _weekday(text: str) -> int | None:

@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from hookflo.core import clocktime
 from hookflo.core.digest import settings as digestsettings
-from hookflo.core.digest.settings import DigestSettings, Schedule
+from hookflo.core.digest.settings import DigestSettings
 from hookflo.gui.settings.widgets import Message
 
 logger = logging.getLogger(__name__)
@@ -81,9 +82,9 @@ class DigestBox(QGroupBox):
         self._loaded = settings
         daily, weekly = settings.daily, settings.weekly
         self.daily_check.setChecked(daily is not None)
-        self.daily_edit.setText(_clock(daily) if daily else DEFAULT_TIME)
+        self.daily_edit.setText(daily.clock if daily else DEFAULT_TIME)
         self.weekly_check.setChecked(weekly is not None)
-        self.weekly_edit.setText(_clock(weekly) if weekly else DEFAULT_TIME)
+        self.weekly_edit.setText(weekly.clock if weekly else DEFAULT_TIME)
         weekday = weekly.weekday if weekly and weekly.weekday is not None else 0
         self.weekday_combo.setCurrentIndex(weekday)
         self._on_changed()
@@ -153,7 +154,7 @@ class DigestBox(QGroupBox):
             (self.weekly_check, self.weekly_edit, "Weekly"),
         ):
             text = edit.text().strip()
-            if check.isChecked() and digestsettings.parse_time(text) is None:
+            if check.isChecked() and clocktime.parse(text) is None:
                 if not text:
                     return f"{name}: type a time such as {DEFAULT_TIME}"
                 return (
@@ -169,7 +170,3 @@ def _time_edit(parent: QWidget) -> QLineEdit:
     edit.setMaxLength(5)
     edit.setFixedWidth(edit.fontMetrics().horizontalAdvance("00:000") * 2)
     return edit
-
-
-def _clock(schedule: Schedule) -> str:
-    return f"{schedule.hour:02d}:{schedule.minute:02d}"

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hookflo.core import quiethours
+from hookflo.core import clocktime, quiethours
 from hookflo.core.channels.base import ChannelName
 from hookflo.core.quiethours import QuietHours
 from hookflo.gui.settings.widgets import Message
@@ -89,8 +89,8 @@ class QuietHoursBox(QGroupBox):
     def load(self, settings: QuietHours) -> None:
         """Show ``settings``."""
         self.enabled_check.setChecked(settings.enabled)
-        self.start_edit.setText(quiethours.format_clock(settings.start))
-        self.end_edit.setText(quiethours.format_clock(settings.end))
+        self.start_edit.setText(clocktime.show(settings.start))
+        self.end_edit.setText(clocktime.show(settings.end))
         for name, check in self.channel_checks.items():
             check.setChecked(name in settings.channels)
         self._on_changed()
@@ -154,8 +154,8 @@ class QuietHoursBox(QGroupBox):
         self.message.note(f"{summary}. {now}" if now else summary)
 
     def _fault(self) -> str:
-        start = quiethours.parse_clock(self.start_edit.text())
-        end = quiethours.parse_clock(self.end_edit.text())
+        start = clocktime.parse(self.start_edit.text())
+        end = clocktime.parse(self.end_edit.text())
         if start is None:
             return _wrong_time("Start", self.start_edit.text())
         if end is None:
@@ -170,8 +170,8 @@ class QuietHoursBox(QGroupBox):
         return ""
 
     def _settings(self) -> QuietHours:
-        start = quiethours.parse_clock(self.start_edit.text())
-        end = quiethours.parse_clock(self.end_edit.text())
+        start = clocktime.parse(self.start_edit.text())
+        end = clocktime.parse(self.end_edit.text())
         assert start is not None, "checked by _fault"
         assert end is not None, "checked by _fault"
         return QuietHours(
