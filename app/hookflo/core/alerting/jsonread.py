@@ -6,6 +6,7 @@ helpers turn whatever is there into a clean string, a mapping or a list of
 mappings, and an empty one when there is nothing usable.
 """
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -33,6 +34,14 @@ def text(value: object) -> str:
 def mapping(value: object) -> Mapping[str, Any]:
     """Return ``value`` if it is a JSON object, else an empty mapping."""
     return value if isinstance(value, Mapping) else EMPTY
+
+
+def loads_mapping(body: bytes | str) -> Mapping[str, Any]:
+    """Return the JSON object ``body`` holds, else an empty mapping."""
+    try:
+        return mapping(json.loads(body))
+    except ValueError:  # not JSON, or not UTF-8 (UnicodeDecodeError)
+        return EMPTY
 
 
 def records(value: object) -> list[Mapping[str, Any]]:

@@ -9,11 +9,11 @@ a crash is taken up again, from its start, by the next one.
 
 import dataclasses
 import enum
-import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from hookflo.core.alerting import jsonread
 from hookflo.core.catchup.spans import OfflineWindow
 
 # Webhook events stored a little before the time offline may be about users
@@ -159,13 +159,8 @@ def known_users(
     return KnownUsers(frozenset(created), updated)
 
 
-def _data(body: bytes) -> dict[str, object]:
-    try:
-        envelope = json.loads(body)
-    except ValueError:
-        return {}
-    data = envelope.get("data") if isinstance(envelope, dict) else None
-    return data if isinstance(data, dict) else {}
+def _data(body: bytes) -> Mapping[str, Any]:
+    return jsonread.mapping(jsonread.loads_mapping(body).get("data"))
 
 
 def _record(row: tuple[Any, ...]) -> CatchUpRecord:

@@ -7,12 +7,11 @@ counts signups, and of the one matching ``user.updated`` when it counts
 updated users.
 """
 
-import json
 import logging
 from collections.abc import Collection, Sequence
 
 from hookflo.core.alertconfig import Route
-from hookflo.core.alerting import routing
+from hookflo.core.alerting import jsonread, routing
 from hookflo.core.catchup.newevents import SUMMARY_TYPE
 from hookflo.core.channels.base import ChannelName
 from hookflo.core.eventwriter import NewEvent
@@ -26,14 +25,11 @@ def channels_for(
     """Return the channels a caught-up event is delivered to."""
     if event.type != SUMMARY_TYPE:
         return ()
-    try:
-        data = json.loads(event.body).get("data", {})
-    except (ValueError, AttributeError):
-        data = {}
+    data = jsonread.mapping(jsonread.loads_mapping(event.body).get("data"))
     kinds = [
         kind
         for kind, key in (("user.created", "created"), ("user.updated", "updated"))
-        if isinstance(data, dict) and data.get(key)
+        if data.get(key)
     ]
     chosen: list[ChannelName] = []
     for kind in kinds:

@@ -18,7 +18,6 @@ than the state kept (a late retry by Svix) is stored but alerts nothing: it
 names no change, and its alert would show the user as they were.
 """
 
-import json
 import logging
 import sqlite3
 from collections.abc import Mapping, Sequence
@@ -165,14 +164,7 @@ def _changes(
 def _payload(event: NewEvent) -> Mapping[str, Any]:
     if isinstance(event.parsed, Mapping):
         return event.parsed
-    return _parsed(event.body)
-
-
-def _parsed(body: bytes) -> Mapping[str, Any]:
-    try:
-        return jsonread.mapping(json.loads(body))
-    except ValueError:
-        return jsonread.EMPTY
+    return jsonread.loads_mapping(event.body)
 
 
 def _last_seen(
@@ -189,7 +181,9 @@ def _last_seen(
     state, body = row
     try:
         if state is None:
-            user = jsonread.mapping(_parsed(bytes(body or b"")).get("data"))
+            user = jsonread.mapping(
+                jsonread.loads_mapping(bytes(body or b"")).get("data")
+            )
             return snapshot.of_user(user) if user else None
         return snapshot.loads(state)
     except (ValueError, TypeError, KeyError, IndexError) as err:
