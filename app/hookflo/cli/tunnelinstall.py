@@ -16,6 +16,7 @@ from hookflo.cli.environment import Env
 from hookflo.cli.status import ExitStatus
 from hookflo.core.errors import ConfigError
 from hookflo.core.tunnel import download, errors, locate
+from hookflo.core.tunnel.status import progress_line
 
 logger = logging.getLogger(__name__)
 
@@ -120,14 +121,7 @@ class ProgressLine:
 
 def describe(progress: download.Progress) -> str:
     """Return e.g. "Downloading ngrok agent: 43 % (4.3 of 10.0 MB)"."""
-    done_mb = progress.done / 1_000_000
-    if progress.total:
-        percent = min(100, progress.done * 100 // progress.total)
-        total_mb = progress.total / 1_000_000
-        return (
-            f"Downloading ngrok agent: {percent} % ({done_mb:.1f} of {total_mb:.1f} MB)"
-        )
-    return f"Downloading ngrok agent: {done_mb:.1f} MB"
+    return progress_line(progress.done, progress.total, sizes=True)
 
 
 def _step(progress: download.Progress) -> int:

@@ -83,13 +83,9 @@ class TunnelStatus:
 
     def download_progress(self) -> str:
         """Return e.g. "Downloading ngrok agent: 43 %" ("" if none runs)."""
-        done = self.download_done
-        if done is None:
+        if self.download_done is None:
             return ""
-        if self.download_total:
-            percent = min(100, done * 100 // self.download_total)
-            return f"Downloading ngrok agent: {percent} %"
-        return f"Downloading ngrok agent: {done / 1_000_000:.1f} MB"
+        return progress_line(self.download_done, self.download_total)
 
     def to_json(self) -> dict[str, Any]:
         """Return the snapshot as plain JSON values."""
@@ -113,3 +109,14 @@ class TunnelStatus:
             WebhookUrl(**w) for w in values.get("webhook_urls", ())
         )
         return cls(**values)
+
+
+def progress_line(done: int, total: int | None, *, sizes: bool = False) -> str:
+    """Return e.g. "Downloading ngrok agent: 43 %" (``sizes``: "(4.3 of 10.0 MB)")."""
+    done_mb = done / 1_000_000
+    if not total:
+        return f"Downloading ngrok agent: {done_mb:.1f} MB"
+    line = f"Downloading ngrok agent: {min(100, done * 100 // total)} %"
+    if sizes:
+        line += f" ({done_mb:.1f} of {total / 1_000_000:.1f} MB)"
+    return line
