@@ -7,6 +7,8 @@ a summary, and never store what the webhook already brought.
 """
 
 import asyncio
+import dataclasses
+import datetime
 import json
 import logging
 import sqlite3
@@ -22,6 +24,7 @@ from hookflo.core.catchup import clerkkey, records, spans
 from hookflo.core.channels.base import ChannelName
 from hookflo.core.config import Config, Environment, ReceiverSettings, Source
 from hookflo.core.credentials import Credentials, signing_secret_variable
+from hookflo.core.digest.settings import DigestSettings, Schedule
 from hookflo.core.server import Server
 from tests.support.alertstack import ROOMY_POLICIES, signup
 from tests.support.clerk import SECRET, signed_headers
@@ -261,6 +264,48 @@ async def test_a_late_webhook_of_a_caught_up_signup_is_stored_but_not_alerted(
     assert late_deliveries == [(0,)]
     assert len(fake_slack.requests) == 1
     assert "While you were away: 1 signup" in json.dumps(fake_slack.requests[0].body)
+
+
+async def test_a_digest_due_at_start_waits_for_the_catch_up_and_counts_it(
+    home_paths, clerk_api, fake_slack
+):
+    # Away for two days: yesterday's digest (due at 00:00 UTC today) is sent
+    # on start, after the catch-up stored yesterday's signups, not before.
+    digests = DigestSettings(
+        daily=Schedule(0, 0), channels=(ChannelName.SLACK,), timezone="UTC"
+    )
+    config = dataclasses.replace(_config(clerk_api, fake_slack), digests=digests)
+    environ = _environ(fake_slack)
+    first = _server(home_paths, config, environ, ShiftedClock(-50 * 3600))
+    await first.start()
+    await first.watch.wait()
+    await first.stop()
+    midnight = datetime.datetime.now(datetime.UTC).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    yesterday = (midnight - datetime.timedelta(days=1)).timestamp()
+    clerk_api.users = [
+        make_user(n, created_ms=int((yesterday + 3600 + n * 60) * 1000))
+        for n in range(1, 4)
+    ]
+    clerk_api.rate_limit("1")  # the catch-up takes a moment
+
+    server = _server(home_paths, config, environ, ShiftedClock())
+    await server.start()
+    try:
+        await server.watch.wait()
+        # The first run sent the digest of the day before it; this start
+        # sends yesterday's.
+        digests_sent = await _wait_for(
+            lambda: [
+                r for r in fake_slack.requests if "Daily digest" in json.dumps(r.body)
+            ][1:],
+            "yesterday's digest",
+        )
+    finally:
+        await server.stop()
+
+    assert "Daily digest: 3 signups" in json.dumps(digests_sent[-1].body)
 
 
 async def test_a_crash_counts_from_the_last_heartbeat(

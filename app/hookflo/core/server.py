@@ -157,7 +157,7 @@ class Server:
             on_clicked=self._clicked,
         )
         if self.digests is not None:
-            await self.digests.start()
+            await self.digests.start(after=self.watch.settled)
         await self._secrets.load()
         receiver = Receiver(
             self._config, self.writer, self._secrets, health_token=self.health_token

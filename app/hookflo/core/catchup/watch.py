@@ -38,6 +38,8 @@ class Watch:
     Attributes:
         listeners: called on the loop once this run's span is open and again
             when the catch-up is over (the GUI reads the health then).
+        settled: set once this start needs no catch-up, or its catch-up is
+            over (done, failed or stopped): what is stored is then complete.
     """
 
     def __init__(
@@ -58,6 +60,7 @@ class Watch:
         )
         self._task: asyncio.Task[None] | None = None
         self.listeners: list[Callable[[], None]] = []
+        self.settled = asyncio.Event()
 
     async def start(self) -> None:
         """Open this run's span; catch up in the background if it was away."""
@@ -66,9 +69,12 @@ class Watch:
             window = await asyncio.to_thread(self._with_unfinished, window)
         except sqlite3.Error as err:
             logger.warning("Cannot record when HookFlo listens: %s", err)
+            self.settled.set()
             return
         self._tell()
-        if window is not None:
+        if window is None:
+            self.settled.set()
+        else:
             self._task = spawn(self._catch_up(window), name="catch-up")
 
     async def wait(self) -> None:
@@ -83,6 +89,7 @@ class Watch:
             self._task.cancel()
         await self.wait()
         self._task = None
+        self.settled.set()
         await self.heartbeat.stop()
 
     def _with_unfinished(self, window: OfflineWindow | None) -> OfflineWindow | None:
@@ -101,7 +108,10 @@ class Watch:
         return OfflineWindow(since, end, clean=False)
 
     async def _catch_up(self, window: OfflineWindow) -> None:
-        await self.catch_up.run(window)
+        try:
+            await self.catch_up.run(window)
+        finally:
+            self.settled.set()
         self._tell()
 
     def _tell(self) -> None:

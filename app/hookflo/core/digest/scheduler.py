@@ -45,6 +45,9 @@ TICK_S = 60.0
 WAKE_JUMP_S = 300.0
 """A tick this much later than planned means the computer slept."""
 
+FIRST_TICK_WAIT_S = 120.0
+"""How long the first tick waits for the catch-up after time offline."""
+
 STALE_SENDING_S = 2 * SEND_TIMEOUT_S
 """A claim older than this, still ``sending``, was cut off by a stop or crash."""
 
@@ -107,14 +110,16 @@ class DigestScheduler:
         self._loop_task: asyncio.Task[None] | None = None
         self.wakes_seen = 0
 
-    async def start(self) -> None:
-        """Open ``digest_runs`` and start ticking (the first tick is now)."""
-        # TODO: the first tick does not wait for the catch-up after time
-        # offline, so a digest that came due while HookFlo was off can go out
-        # before the users the catch-up lists moments later are stored, and
-        # undercount them.
+    async def start(self, *, after: asyncio.Event | None = None) -> None:
+        """Open ``digest_runs`` and start ticking.
+
+        Args:
+            after: the first tick waits for it (at most ``FIRST_TICK_WAIT_S``):
+                the catch-up after time offline, so that a digest due at
+                start counts the users it stores.
+        """
         self._runs = await self._run(DigestRuns, self._database_file)
-        self._loop_task = spawn(self._loop(), name="digest-scheduler")
+        self._loop_task = spawn(self._loop(after), name="digest-scheduler")
         logger.info(
             "Digests: %s, to %s",
             ", ".join(f"{k} at {s}" for k, s in self._settings.schedules()),
@@ -271,7 +276,12 @@ class DigestScheduler:
         )
         return Outcome(period.kind, period.key, name, "retrying", error.message)
 
-    async def _loop(self) -> None:
+    async def _loop(self, after: asyncio.Event | None) -> None:
+        if after is not None:
+            try:
+                await asyncio.wait_for(after.wait(), FIRST_TICK_WAIT_S)
+            except TimeoutError:
+                logger.info("The catch-up is still going; digests do not wait")
         expected_at: float | None = None
         while not self._stopped.is_set():
             now = self._clock()
