@@ -2,6 +2,8 @@
 
 import json
 import os
+import subprocess
+import sys
 
 import keyring.backends.null
 import pytest
@@ -61,6 +63,28 @@ def test_a_receiver_file_left_by_another_pid_is_not_quoted(where):
     assert message is not None
     assert f"(pid {os.getpid()}, still starting)" in message
     assert ":9" not in message
+
+
+def test_a_receiver_file_of_a_dead_run_is_not_quoted_before_the_pid_is_written(
+    where,
+):
+    # The holder took the lock but has not written its pid yet; the file left
+    # by a killed run must not be taken for it.
+    gone = _pid_of_a_finished_process()
+    where.runtime_file.write_text(
+        json.dumps({"pid": gone, "host": "127.0.0.1", "port": 18809}),
+        encoding="utf-8",
+    )
+    message = homelock.already_running(where, holder=None)
+    assert f"pid {gone}" not in message
+    assert ":18809" not in message
+    assert "(pid unknown, still starting)" in message
+
+
+def _pid_of_a_finished_process() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
 
 
 def test_home_is_hookflo_home_or_else_the_data_directory(tmp_path, where):

@@ -121,7 +121,11 @@ def already_running(paths: Paths, holder: int | None) -> str:
     """Return the message naming the copy of HookFlo that runs on ``paths``."""
     pid, url = _running_receiver(paths.runtime_file)
     if holder is not None and pid is not None and pid != holder:
-        url = None  # receiver.json is left from another run
+        pid, url = None, None  # receiver.json is left from another run
+    if holder is None and pid is not None and not _alive(pid):
+        # The holder has not written its pid yet, and receiver.json is left
+        # from a run that is gone: it names nobody.
+        pid, url = None, None
     pid = holder if holder is not None else pid
     what = f"pid {pid}" if pid is not None else "pid unknown"
     where = f"listening on {url}" if url else "still starting"
@@ -129,6 +133,17 @@ def already_running(paths: Paths, holder: int | None) -> str:
         f"HookFlo is already running for {paths.home} ({what}, {where}); "
         "stop it first, or set HOOKFLO_HOME for a second copy"
     )
+
+
+def _alive(pid: int) -> bool:
+    """Return whether a process ``pid`` exists (signal 0 only checks)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, under another user
+        return True
+    return True
 
 
 def _read_pid(fd: int) -> int | None:
