@@ -66,7 +66,7 @@ async def test_a_request_that_never_ends_is_given_up_after_the_limit(caplog):
             await counter.drain(runner, 0.5)
         assert 0.4 < time.monotonic() - began < 2
         assert [r.getMessage() for r in caplog.records] == [
-            "1 requests still unanswered after 0.5 s; cutting them"
+            "1 request still unanswered after 0.5 s; cutting it"
         ]
         await runner.cleanup()
         with pytest.raises(aiohttp.ServerDisconnectedError):

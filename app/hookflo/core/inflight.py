@@ -61,7 +61,9 @@ class InFlight:
                 await self._idle.wait()
         except TimeoutError:
             logger.warning(
-                "%d requests still unanswered after %g s; cutting them",
+                "%d %s still unanswered after %g s; cutting %s",
                 self.count,
+                "request" if self.count == 1 else "requests",
                 limit_s,
+                "it" if self.count == 1 else "them",
             )
