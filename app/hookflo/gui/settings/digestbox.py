@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QGridLayout,
-    QGroupBox,
     QLabel,
     QLineEdit,
     QVBoxLayout,
@@ -26,14 +25,14 @@ from PySide6.QtWidgets import (
 from hookflo.core import clocktime
 from hookflo.core.digest import settings as digestsettings
 from hookflo.core.digest.settings import DigestSettings
-from hookflo.gui.settings.widgets import Message
+from hookflo.gui.settings.widgets import Message, TableBox
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIME = "08:30"
 
 
-class DigestBox(QGroupBox):
+class DigestBox(TableBox):
     """Whether to send the daily and weekly digests, and when.
 
     Attributes:
@@ -44,6 +43,8 @@ class DigestBox(QGroupBox):
         weekly_edit: its local time.
         message: what the setting means, or what is wrong with it.
     """
+
+    TABLE = "digests"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Signup digests", parent)
@@ -105,20 +106,6 @@ class DigestBox(QGroupBox):
             day = self.weekday_combo.currentData()
             digests["weekly"] = f"{day} {self.weekly_edit.text().strip()}"
         table["digests"] = digests
-
-    def validate(self) -> bool:
-        """Show what is wrong next to the fields; False if anything is."""
-        fault = self._fault()
-        if fault:
-            self.message.error(fault)
-        return not fault
-
-    def show_problem(self, key: str, message: str) -> bool:
-        """Show the parser's fault about ``[digests]``."""
-        if not key.startswith("digests"):
-            return False
-        self.message.error(message)
-        return True
 
     def _connect_signals(self) -> None:
         self.daily_check.toggled.connect(self._on_changed)

@@ -12,7 +12,6 @@ from typing import Any
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QCheckBox,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -23,7 +22,7 @@ from PySide6.QtWidgets import (
 from hookflo.core import clocktime, quiethours
 from hookflo.core.channels.base import ChannelName
 from hookflo.core.quiethours import QuietHours
-from hookflo.gui.settings.widgets import Message
+from hookflo.gui.settings.widgets import Message, TableBox
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +33,7 @@ _CHANNEL_LABELS = {
 }
 
 
-class QuietHoursBox(QGroupBox):
+class QuietHoursBox(TableBox):
     """Whether to hold alerts every day, from when to when, and on which channels.
 
     Attributes:
@@ -45,6 +44,8 @@ class QuietHoursBox(QGroupBox):
         channel_checks: the channels held, by name.
         message: what the setting means, or what is wrong with it.
     """
+
+    TABLE = "quiet_hours"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Quiet hours", parent)
@@ -117,20 +118,6 @@ class QuietHoursBox(QGroupBox):
         quiet = quiethours.to_table(settings)
         if quiet:
             table["quiet_hours"] = quiet
-
-    def validate(self) -> bool:
-        """Show what is wrong next to the fields; False if anything is."""
-        fault = self._fault()
-        if fault:
-            self.message.error(fault)
-        return not fault
-
-    def show_problem(self, key: str, message: str) -> bool:
-        """Show the parser's fault about ``[quiet_hours]``."""
-        if not key.startswith("quiet_hours"):
-            return False
-        self.message.error(message)
-        return True
 
     def _connect_signals(self) -> None:
         self.enabled_check.toggled.connect(self._on_changed)

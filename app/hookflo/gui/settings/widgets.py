@@ -11,6 +11,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -67,6 +68,34 @@ class Message(QLabel):
         self.setStyleSheet(style)
         self.setText(text)
         self.setVisible(bool(text))
+
+
+class TableBox(QGroupBox):
+    """A group box that edits one ``config.toml`` table, with its own message.
+
+    Subclasses set ``TABLE`` (the table's name) and ``message``, and say in
+    ``_fault`` what is wrong with the fields ("" when nothing is).
+    """
+
+    TABLE = ""
+    message: Message
+
+    def validate(self) -> bool:
+        """Show what is wrong next to the fields; False if anything is."""
+        fault = self._fault()
+        if fault:
+            self.message.error(fault)
+        return not fault
+
+    def show_problem(self, key: str, message: str) -> bool:
+        """Show the parser's fault about this box's table; False if not its own."""
+        if not key.startswith(self.TABLE):
+            return False
+        self.message.error(message)
+        return True
+
+    def _fault(self) -> str:
+        raise NotImplementedError
 
 
 class CopyField(QWidget):
