@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hookflo.core import config
 from hookflo.core.eventwriter import EventWriter, NewEvent
 from hookflo.core.server import Server
 from tests.support.alertstack import ROOMY_POLICIES, AlertStack, signup
@@ -128,21 +127,7 @@ def enable_digests(stack: AlertStack, *lines: str) -> None:
 
 async def start_server(stack: AlertStack, clock: Clock) -> Server:
     """Start the real server on the stack's config with ``clock``."""
-    await stack.stop()
-    where = stack.paths
-    server = Server(
-        where,
-        config.load(where.config_file),
-        stack.credentials(),
-        host="127.0.0.1",
-        port=0,
-        environ=stack.environ,
-        policies=ROOMY_POLICIES,
-        clock=clock,
-    )
-    await server.start()
-    stack.server = server
-    return server
+    return await stack.start(ROOMY_POLICIES, clock=clock)
 
 
 def digest_posts(stack: AlertStack, kind: str = "Daily") -> list[dict[str, Any]]:
