@@ -328,7 +328,8 @@ async def test_the_tray_app_verifies_and_alerts_without_svix_or_unused_channels(
     desktop, run_hookflo
 ):
     # svix pulls in its API client (pydantic, httpx) for a check HookFlo does
-    # itself; Slack and email libraries wait until their channel is on.
+    # itself; Slack and email libraries wait until their channel is on, and
+    # pyngrok (with yaml) until the tunnel is.
     # Python's import log lists every module the process loaded, lazy ones too.
     app = run_hookflo("--port", "0", PYTHONPROFILEIMPORTTIME="1")
     await wait_until_in_the_tray(desktop, app)
@@ -349,4 +350,5 @@ async def test_the_tray_app_verifies_and_alerts_without_svix_or_unused_channels(
     assert {"PySide6", "aiohttp", "hookflo"} <= loaded  # the log is there
     avoided = {"svix", "standardwebhooks", "pydantic", "httpx"}
     avoided |= {"slack_sdk", "aiosmtplib"}
+    avoided |= {"pyngrok", "yaml"}
     assert loaded.isdisjoint(avoided), sorted(loaded & avoided)

@@ -15,6 +15,9 @@ Only ``process.get_process`` starts the agent and ``ngrok.api_request``
 talks to it: pyngrok's higher-level calls (``connect``, ``get_tunnels``,
 ``disconnect``) first "install" the agent, which downloads it when the path
 is missing, and silently start a new agent when the old one has died.
+
+pyngrok is imported by the methods that use it, not at the top: an app
+whose tunnel is off never loads it (nor yaml, which it imports).
 """
 
 import json
@@ -29,12 +32,13 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-from pyngrok import conf, exception, ngrok, process
-from pyngrok.log import NgrokLog
+from typing import TYPE_CHECKING, Any
 
 from hookflo.core.tunnel.guard import AgentGuard
+
+if TYPE_CHECKING:
+    from pyngrok import conf, process
+    from pyngrok.log import NgrokLog
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +73,7 @@ class Agent:
         scratch_root: Path,
         startup_timeout_s: float,
         api_timeout_s: float,
-        on_line: Callable[[NgrokLog], None],
+        on_line: Callable[["NgrokLog"], None],
         guard: AgentGuard,
     ) -> None:
         self.ngrok_path = ngrok_path
@@ -97,7 +101,7 @@ class Agent:
         """The agent's local API, once it is up."""
         return self._process.api_url if self._process else None
 
-    def logs(self) -> list[NgrokLog]:
+    def logs(self) -> list["NgrokLog"]:
         """Return the agent's recent log lines (pyngrok keeps the last 100)."""
         return list(self._process.logs) if self._process else []
 
@@ -124,6 +128,8 @@ class Agent:
         Raises:
             PyngrokError: the agent refused (e.g. the domain is not reserved).
         """
+        from pyngrok import exception, ngrok
+
         if self._process is None or self._config is None or not self.api_url:
             raise exception.PyngrokError("The ngrok agent is not running")
         options: dict[str, Any] = {
@@ -145,6 +151,8 @@ class Agent:
 
     def stop(self) -> None:
         """End the agent (if running) and remove its scratch directory."""
+        from pyngrok import process
+
         proc = self._proc()
         if proc is not None:
             _end(proc)
@@ -162,6 +170,8 @@ class Agent:
         self._spawned = None
 
     def _start(self, authtoken: str) -> None:
+        from pyngrok import exception, process
+
         if process.is_process_running(str(self.ngrok_path)):
             raise exception.PyngrokError("An ngrok agent from this path still runs")
         self._scratch = Path(
@@ -187,7 +197,9 @@ class Agent:
             _write_private(config_file, {"version": "3"})
         self._guard.started(self._process.proc.pid)
 
-    def _pyngrok_config(self, config_file: Path) -> conf.PyngrokConfig:
+    def _pyngrok_config(self, config_file: Path) -> "conf.PyngrokConfig":
+        from pyngrok import conf
+
         config = conf.PyngrokConfig(
             ngrok_path=str(self.ngrok_path),
             config_path=str(config_file),
@@ -204,7 +216,9 @@ class Agent:
         config.api_key = None
         return config
 
-    def _line(self, line: NgrokLog) -> None:
+    def _line(self, line: "NgrokLog") -> None:
+        from pyngrok import process
+
         if self._spawned is None:
             # Workaround: pyngrok (9.1) names the process it started only
             # once it is up; its registry has it from the first line on.
@@ -219,10 +233,12 @@ class Agent:
             return self._process.proc
         if self._spawned is not None:
             return self._spawned
+        from pyngrok import process
+
         found = process._current_processes.get(str(self.ngrok_path))
         return found.proc if found is not None else None
 
-    def _close_output(self, agent: process.NgrokProcess) -> None:
+    def _close_output(self, agent: "process.NgrokProcess") -> None:
         """Close the agent's output pipe once pyngrok's reader has let go."""
         agent.stop_monitor_thread()
         deadline = time.monotonic() + _READER_EXIT_S
@@ -242,7 +258,7 @@ def default_scratch_root(environ: Mapping[str, str]) -> Path:
     return Path(tempfile.gettempdir())
 
 
-def error_texts(lines: Sequence[NgrokLog]) -> list[str]:
+def error_texts(lines: Sequence["NgrokLog"]) -> list[str]:
     """Return what the agent's error lines said, oldest first."""
     return [
         line.err or line.msg or line.line

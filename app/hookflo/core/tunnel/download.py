@@ -39,8 +39,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO
 
-from pyngrok import exception, installer
-
 from hookflo import __version__
 
 logger = logging.getLogger(__name__)
@@ -86,6 +84,8 @@ class DownloadCancelledError(Exception):
 
 def agent_path(data_dir: Path) -> Path:
     """Return where HookFlo keeps the agent it downloaded."""
+    from pyngrok import installer  # loaded here: only a tunnel needs it
+
     return data_dir / AGENT_DIR / installer.get_ngrok_bin()
 
 
@@ -95,6 +95,8 @@ def default_url() -> str:
     Raises:
         DownloadError: ngrok publishes none for this platform.
     """
+    from pyngrok import exception, installer
+
     try:
         return installer.get_ngrok_cdn_url("3")
     except exception.PyngrokError as err:

@@ -10,14 +10,16 @@ redactor, so an authtoken could not slip through.
 import enum
 import json
 import re
+import sys
 from collections.abc import Sequence
-
-from pyngrok import exception
-from pyngrok.log import NgrokLog
+from typing import TYPE_CHECKING
 
 from hookflo.core import logs
 from hookflo.core.errors import UserFacingError
 from hookflo.core.tunnel import download
+
+if TYPE_CHECKING:
+    from pyngrok.log import NgrokLog
 
 AUTHTOKEN_URL = "https://dashboard.ngrok.com/get-started/your-authtoken"
 AGENTS_URL = "https://dashboard.ngrok.com/agents"
@@ -189,7 +191,7 @@ def keyring_failed(reason: str) -> TunnelError:
     )
 
 
-def from_session_line(line: NgrokLog, *, domain: str | None) -> TunnelError | None:
+def from_session_line(line: "NgrokLog", *, domain: str | None) -> TunnelError | None:
     """Explain an error line about the agent's session with ngrok, if it is one.
 
     ngrok logs many lines; only failures of its session (e.g. "failed to
@@ -308,6 +310,10 @@ def _token_rejected(code: str | None, why: str) -> TunnelError:
 
 def _http_details(error: BaseException) -> list[str]:
     """Return ngrok's own explanation from an agent API error answer."""
+    if "pyngrok.exception" not in sys.modules:
+        return []  # pyngrok loads with the first agent: nothing raised is its
+    from pyngrok import exception
+
     if not isinstance(error, exception.PyngrokNgrokHTTPError):
         return []
     try:

@@ -12,8 +12,6 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from pyngrok import exception
-
 from hookflo.core import logs
 from hookflo.core.errors import KeyringUnavailableError
 from hookflo.core.tunnel import agent, download, errors, guard, offthread
@@ -107,6 +105,8 @@ async def start(
     Raises:
         TunnelError: it failed or did not come up within ``timeout_s``.
     """
+    from pyngrok import exception  # loaded here, with the first agent
+
     try:
         await offthread.call(
             lambda: started.start(authtoken), timeout_s=timeout_s, name="hookflo-ngrok"
@@ -130,6 +130,8 @@ async def open_endpoint(
     Raises:
         TunnelError: the agent refused it or did not answer.
     """
+    from pyngrok import exception
+
     try:
         return await offthread.call(
             lambda: started.open(upstream, domain),

@@ -19,8 +19,6 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from pyngrok import installer
-
 from hookflo.core.tunnel import errors
 
 logger = logging.getLogger(__name__)
@@ -77,6 +75,8 @@ def require_agent(
 
 def managed_path() -> Path:
     """Return where pyngrok keeps the agent it manages (for this user, now)."""
+    from pyngrok import installer  # loaded here: only a tunnel needs it
+
     return Path(installer.get_default_ngrok_dir()) / installer.get_ngrok_bin()
 
 

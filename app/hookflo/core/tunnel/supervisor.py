@@ -31,9 +31,7 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-from pyngrok.log import NgrokLog
+from typing import TYPE_CHECKING, Any
 
 from hookflo.core import tasks
 from hookflo.core.config import Source
@@ -50,6 +48,9 @@ from hookflo.core.tunnel import (
 from hookflo.core.tunnel.errors import Problem, Retry, TunnelError
 from hookflo.core.tunnel.status import TunnelState, TunnelStatus, WebhookUrl
 from hookflo.core.tunnelconfig import TunnelSettings
+
+if TYPE_CHECKING:
+    from pyngrok.log import NgrokLog
 
 logger = logging.getLogger(__name__)
 
@@ -456,16 +457,16 @@ class Tunnel:
 
     # -- reports from the agent (pyngrok's threads) ----------------------------
 
-    def _line_from_thread(self) -> Callable[[NgrokLog], None]:
+    def _line_from_thread(self) -> Callable[["NgrokLog"], None]:
         loop = asyncio.get_running_loop()
 
-        def forward(line: NgrokLog) -> None:
+        def forward(line: "NgrokLog") -> None:
             with contextlib.suppress(RuntimeError):  # the loop has closed
                 loop.call_soon_threadsafe(self._agent_line, line)
 
         return forward
 
-    def _agent_line(self, line: NgrokLog) -> None:
+    def _agent_line(self, line: "NgrokLog") -> None:
         logger.debug("ngrok: %s", line.line)
         problem = errors.from_session_line(line, domain=self.settings.domain)
         if problem is not None:
