@@ -6,6 +6,8 @@ from hookflo.core.alerting import escaping
 from hookflo.core.channels.base import ChannelName
 
 RLO = "\u202e"
+# The look-alikes Slack's markup does not know: * _ ~ `
+STAR, LOW, TILDE, GRAVE = "\u2217", "\u02cd", "\u223c", "\u02cb"
 ALL_ESCAPERS = [
     escaping.plain,
     escaping.plain_line,
@@ -68,12 +70,38 @@ def test_html_escapes_markup_and_quotes():
         ),
         ("&lt;!everyone&gt;", "&amp;lt;!everyone&amp;gt;"),
         ("Ana & Bo", "Ana &amp; Bo"),
-        ("*bold* _it_ ~s~ `code`", "*bold* _it_ ~s~ `code`"),
         ("first_last@example.com", "first_last@example.com"),
     ],
 )
 def test_slack_neutralises_mentions_and_links(value, escaped):
     assert escaping.slack_mrkdwn(value) == escaped
+
+
+@pytest.mark.parametrize(
+    ("value", "escaped"),
+    [
+        (
+            "*bold* _it_ ~s~ `code`",
+            f"{STAR}bold{STAR} {LOW}it{LOW} {TILDE}s{TILDE} {GRAVE}code{GRAVE}",
+        ),
+        ("Ada *Star* Example", f"Ada {STAR}Star{STAR} Example"),
+        ("(_x_) a__b **", f"({LOW}x{LOW}) a{LOW}{LOW}b {STAR}{STAR}"),
+        (
+            "\uff0aa\uff0a \uff3fb\uff3f \uff40c",
+            f"\ufe61a\ufe61 \u2e0fb\u2e0f {GRAVE}c",
+        ),
+    ],
+)
+def test_slack_swaps_emphasis_marks_at_word_edges_for_look_alikes(value, escaped):
+    assert escaping.slack_mrkdwn(value) == escaped
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["first_last@example.com", "msg_2abc", "Zoë_Ñ", ":white_check_mark:", "2*3*4"],
+)
+def test_slack_keeps_marks_between_letters_or_digits(value):
+    assert escaping.slack_mrkdwn(value) == value
 
 
 @pytest.mark.parametrize("word", ["here", "channel", "everyone", "HERE"])

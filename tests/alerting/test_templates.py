@@ -293,6 +293,36 @@ def test_only_values_are_escaped_never_the_authors_markup(override_dir):
     )
 
 
+@pytest.mark.parametrize(
+    ("first", "shown"),
+    [
+        ("Ada *Star*", "Ada \u2217Star\u2217"),
+        ("Ada _Star_", "Ada \u02cdStar\u02cd"),
+        ("Ada ~Star~", "Ada \u223cStar\u223c"),
+        ("Ada `Star`", "Ada \u02cbStar\u02cb"),
+        ("Ada*", "Ada\u2217"),
+    ],
+)
+def test_emphasis_marks_in_a_name_leave_the_bold_around_it_intact(
+    renderer, first, shown
+):
+    facts = facts_of(signup(first_name=first, last_name="Snake_Case"))
+    mrkdwn = renderer.render(SLACK, facts).parts["mrkdwn"]
+    name_line = mrkdwn.splitlines()[1]
+    assert name_line.startswith(f"*{shown} Snake_Case* signed up")
+    # The template's two marks are the only ones left on the line that Slack
+    # could read as emphasis: the bold opens before the name, closes after it.
+    assert name_line.count("*") == 2
+    assert not set("_~`") & set(name_line.replace("Snake_Case", ""))
+
+
+def test_emphasis_marks_in_a_burst_of_names_stay_inside_each_bold(renderer):
+    facts = [facts_of(signup(first_name="Ada *Star*", last_name="Example"))] * 2
+    mrkdwn = renderer.render_summary(SLACK, facts).parts["mrkdwn"]
+    assert "\u2022 *Ada \u2217Star\u2217 Example* " in mrkdwn
+    assert "*Star*" not in mrkdwn
+
+
 def test_missing_fields_in_an_override_render_empty(override_dir):
     write(
         override_dir,

@@ -440,6 +440,18 @@ def test_status_says_quiet_until_when_during_quiet_hours(hookflo_home):
     assert facts["quiet_hours"]["channels"] == ["desktop"]
 
 
+def test_status_with_an_unquoted_time_says_to_quote_it(hookflo_home):
+    hookflo_home.mkdir(parents=True)
+    config_file = hookflo_home / "config.toml"
+    config_file.write_text("[quiet_hours]\nstart = 22:00\n", encoding="utf-8")
+    result = run(hookflo_home, "status")
+    assert result.status == 3
+    assert assert_one_sentence(result) == (
+        f"hookflo: {config_file}: not valid TOML at line 2: "
+        'write the time in quotes, as start = "22:00"'
+    )
+
+
 def test_status_says_quiet_hours_off_by_default(hookflo_home):
     result = run(hookflo_home, "status")
     assert "Quiet hours: off" in result.stdout.splitlines()

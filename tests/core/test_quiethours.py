@@ -79,6 +79,39 @@ def test_toml_local_times_are_accepted(tmp_path):
     )
 
 
+def test_quoted_times_with_seconds_are_accepted(tmp_path):
+    loaded = _load(tmp_path, '[quiet_hours]\nstart = "22:00:00"\nend = "08:30:00"\n')
+    assert (loaded.quiet_hours.start, loaded.quiet_hours.end) == (
+        datetime.time(22, 0),
+        datetime.time(8, 30),
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "fix"),
+    [
+        ("start = 22:00", 'start = "22:00"'),
+        ("end=7:00   # morning", 'end = "7:00"'),
+    ],
+)
+def test_an_unquoted_time_is_refused_with_the_fix_in_plain_words(tmp_path, line, fix):
+    with pytest.raises(ConfigError) as caught:
+        _load(tmp_path, f"[quiet_hours]\nenabled = true\n{line}\n")
+    assert str(caught.value) == (
+        f"{tmp_path / 'config.toml'}: not valid TOML at line 3: "
+        f"write the time in quotes, as {fix}"
+    )
+
+
+def test_other_toml_mistakes_keep_the_parsers_words(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        _load(tmp_path, "[quiet_hours]\nenabled = yes\n")
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path / 'config.toml'}: not valid TOML: ")
+    assert "(at line 2, column" in message
+    assert "quotes" not in message
+
+
 @pytest.mark.parametrize(
     ("body", "got"),
     [

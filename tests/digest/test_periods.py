@@ -136,6 +136,29 @@ def test_a_wrong_digest_setting_is_refused_naming_the_key(
     assert expected in message
 
 
+def test_quoted_times_may_carry_seconds(tmp_path):
+    config_file = write_config(
+        tmp_path, '[digests]\ndaily = "08:30:00"\nweekly = "friday 17:00:00"\n'
+    )
+
+    settings = config.load(config_file).digests
+
+    assert settings.daily == Schedule(8, 30)
+    assert str(settings.weekly) == "friday 17:00"
+
+
+def test_an_unquoted_weekly_time_is_refused_with_the_fix(tmp_path):
+    config_file = write_config(tmp_path, "[digests]\nweekly = monday 08:30\n")
+
+    with pytest.raises(ConfigError) as caught:
+        config.load(config_file)
+
+    assert str(caught.value) == (
+        f"{config_file}: not valid TOML at line 2: "
+        'write the time in quotes, as weekly = "monday 08:30"'
+    )
+
+
 def test_a_toml_local_time_is_a_daily_time(tmp_path):
     config_file = write_config(tmp_path, "[digests]\ndaily = 08:30:00\n")
 

@@ -272,7 +272,8 @@ C39_PLAIN_NAMES = [
 ]
 C39_SLACK_NAMES = [
     "&lt;!channel&gt; &lt;https://evil.example.invalid/login|Verify your account&gt;",
-    "Ana &amp; Bo &lt;@U0FAKEUSER&gt; *bold* _it_ ~s~ `code`",
+    "Ana &amp; Bo &lt;@U0FAKEUSER&gt; "
+    "\u2217bold\u2217 \u02cdit\u02cd \u223cs\u223c \u02cbcode\u02cb",
     "@\u2060here &amp;lt;!everyone&amp;gt;",
     "Zoë &lt;#C0FAKECHAN&gt;",
 ]

@@ -166,6 +166,26 @@ async def test_a_link_handed_over_as_macos_does_shows_that_event(start_app):
         assert selected_id(running) == first
 
 
+async def test_a_link_to_an_event_not_stored_says_so_in_the_detail_pane(start_app):
+    async with start_app() as running:
+        await running.store()
+        (stored,) = stored_ids(running)
+        missing = stored + 1000
+        detail = running.window.detail
+
+        assert desktop_opens(QUrl(f"hookflo://event/{missing}"))
+
+        sentence = (
+            f"Event {missing} is not in this HookFlo's store (it may have been "
+            "deleted or belong to another HookFlo home)."
+        )
+        await until(lambda: detail.headline == sentence, what="the sentence")
+        assert detail.title == "Event not found"
+        assert detail.event_id is None
+        assert detail.payload_text == ""
+        assert running.window.isVisible()
+
+
 async def test_a_link_opened_while_no_app_runs_starts_it_on_that_event(
     start_app, hookflo_home, monkeypatch
 ):

@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from hookflo.core import alertconfig, loopback, quiethours, tunnelconfig
+from hookflo.core import alertconfig, clocktime, loopback, quiethours, tunnelconfig
 from hookflo.core.alertconfig import ChannelSettings, Route
 from hookflo.core.digest import settings as digestsettings
 from hookflo.core.errors import ConfigError
@@ -29,6 +29,7 @@ DEFAULT_CLERK_API_URL = "https://api.clerk.com"
 SOURCE_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 PATH_PATTERN = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
 _API_URL_PATTERN = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+_ERROR_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 
 class Environment(enum.StrEnum):
@@ -125,8 +126,23 @@ def load(config_file: Path) -> Config:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{config_file}: not valid TOML: {err}") from err
+        raise ConfigError(_not_toml(config_file, text, err)) from err
     return _Parser(config_file).parse(raw)
+
+
+def _not_toml(config_file: Path, text: str, err: tomllib.TOMLDecodeError) -> str:
+    """Say why ``text`` is not TOML; for an unquoted time, how to fix it."""
+    # Python 3.11's error carries the place only in its message.
+    place = _ERROR_LINE.search(str(err))
+    lines = text.splitlines()
+    number = int(place[1]) if place else 0
+    fix = clocktime.quote_hint(lines[number - 1]) if 0 < number <= len(lines) else None
+    if fix is None:
+        return f"{config_file}: not valid TOML: {err}"
+    return (
+        f"{config_file}: not valid TOML at line {number}: "
+        f"write the time in quotes, as {fix}"
+    )
 
 
 class _Parser:

@@ -40,6 +40,18 @@ def parse_event_url(text: str) -> int | None:
     return event_id
 
 
+def not_stored(event_id: int) -> str:
+    """Return the sentence shown when event ``event_id`` is not in the store.
+
+    A link outlives its event (deleted since the digest went out) and may
+    come from a digest of another home (another ``HOOKFLO_HOME``).
+    """
+    return (
+        f"Event {event_id} is not in this HookFlo's store (it may have been "
+        "deleted or belong to another HookFlo home)."
+    )
+
+
 def is_hookflo_url(text: str) -> bool:
     """Whether ``text`` is meant as a HookFlo link (valid or not)."""
     return text[: len(PREFIX)].lower() == PREFIX

@@ -6,8 +6,9 @@ payload is the stored body, formatted, with sign-in codes and links hidden
 keeps is shown, and the signature never. The delivery history lists each
 channel's outcome; "Retry" makes a failed or waiting delivery due now, "Send
 again" repeats one that was sent. A change HookFlo derived says so and offers
-"Open original event"; a caught-up user is marked as such. Everything is read
-off the UI thread.
+"Open original event"; a caught-up user is marked as such. An event that is
+not stored (a link to one deleted, or of another home) is said to be missing.
+Everything is read off the UI thread.
 """
 
 import json
@@ -30,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from hookflo.core import store
+from hookflo.core import eventlinks, store
 from hookflo.core.alerting import hiddenfields
 from hookflo.core.alerting.outboxstore import Delivery, State
 from hookflo.gui.background import Background
@@ -209,6 +210,9 @@ class EventDetailPane(QWidget):
         if self._asked != event_id:
             return  # another event was asked for meanwhile
         self._show(detail)
+        if detail is None:  # a link to it, or deleted since it was listed
+            self._title.setText("Event not found")
+            self._headline.setText(eventlinks.not_stored(event_id))
 
     def _show(self, detail: EventDetail | None) -> None:
         previous = self._event_id

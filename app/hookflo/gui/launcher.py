@@ -17,14 +17,14 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from hookflo import __version__
 from hookflo.cli.status import ExitStatus
 from hookflo.core import config, eventlinks, homelock, logs, paths
 from hookflo.core.credentials import Credentials
 from hookflo.core.errors import AlreadyRunningError, ConfigError, UserFacingError
-from hookflo.gui import icons, instance, qasyncloop
+from hookflo.gui import icons, instance, qasyncloop, startnotice
 from hookflo.gui.app import APP_NAME, HookfloApp
 from hookflo.gui.context import AppContext
 
@@ -83,7 +83,7 @@ def main(argv: Sequence[str]) -> int:
             return _report_already_running(str(err))
         except UserFacingError as err:
             logger.error("HookFlo could not start: %s", err)
-            QMessageBox.critical(None, f"{APP_NAME} — cannot start", str(err))
+            _tell(f"{APP_NAME} — cannot start", str(err))
             return ExitStatus.ERROR
 
 
@@ -102,10 +102,19 @@ def refuse_second_copy(where: paths.Paths) -> int | None:
 
 def _report_already_running(message: str) -> int:
     logger.error("HookFlo did not start: %s", message)
-    # On stderr for a terminal, in a dialog for a start from the desktop menu.
-    print(f"hookflo: {message}", file=sys.stderr, flush=True)
-    QMessageBox.critical(None, f"{APP_NAME} — already running", message)
+    _tell(f"{APP_NAME} — already running", message)
     return ExitStatus.ALREADY_RUNNING
+
+
+def _tell(title: str, message: str) -> None:
+    """Say why HookFlo did not start, on stderr and where seen in a box.
+
+    On stderr for a terminal; in a box for a start from the desktop menu,
+    which closes itself, so a start no one watches still exits.
+    """
+    print(f"hookflo: {message}", file=sys.stderr, flush=True)
+    if startnotice.can_show_windows():
+        startnotice.show_briefly(title, message)
 
 
 async def run_until_quit(

@@ -11,9 +11,20 @@ never read a value as a mention (``<!channel>``, ``<@U…>``, ``<#C…>``) or a
 disguised link (``<https://…|text>``); text that is already entity-encoded is
 shown as it was typed. A bare ``@here``, ``@channel`` or ``@everyone`` gets a
 word joiner after the ``@`` so it cannot ping even if someone later posts with
-``link_names`` on. The mrkdwn emphasis marks (``*``, ``_``, ``~``, `````) are
-left alone: Slack has no escape for them, at worst a name shows in bold, and
-changing them would corrupt addresses such as ``first_last@example.com``.
+``link_names`` on.
+
+Slack has no escape for its emphasis marks (``*``, ``_``, ``~``, `````, and
+their full-width forms, which it reads as marks too), so a name such as
+``Ada *Star* Example`` inside the template's ``*…*`` would end the bold after
+"Ada". A zero-width character beside a mark does not help: Slack takes it as
+a word break, which makes the mark *more* likely to format. Instead a mark
+that touches anything but a letter or digit is swapped for a look-alike
+Slack's markup does not know (``*`` becomes U+2217 ASTERISK OPERATOR, ``_``
+U+02CD MODIFIER LETTER LOW MACRON, ``~`` U+223C TILDE OPERATOR, ````` U+02CB
+MODIFIER LETTER GRAVE ACCENT), so the name reads the same and the bold
+around it holds. A mark between two letters or digits is never
+emphasis in Slack and stays, so ``first_last@example.com`` and ``msg_2abc``
+are unchanged.
 """
 
 import html
@@ -53,6 +64,19 @@ _MENTION_WORD = re.compile(
     r"(?<![\w.+-])@(?=(?:here|channel|everyone)\b)", re.IGNORECASE
 )
 _WORD_JOINER = "\u2060"
+_SLACK_LOOK_ALIKES = {
+    "*": "\u2217",  # ASTERISK OPERATOR
+    "\uff0a": "\ufe61",  # FULLWIDTH ASTERISK: SMALL ASTERISK
+    "_": "\u02cd",  # MODIFIER LETTER LOW MACRON
+    "\uff3f": "\u2e0f",  # FULLWIDTH LOW LINE: PARAGRAPHOS
+    "~": "\u223c",  # TILDE OPERATOR
+    "`": "\u02cb",  # MODIFIER LETTER GRAVE ACCENT
+    "\uff40": "\u02cb",  # FULLWIDTH GRAVE ACCENT
+}
+_MARKS = "".join(_SLACK_LOOK_ALIKES)
+# A mark with something other than a letter or digit on either side (or the
+# start or end of the value): there Slack may read it as emphasis.
+_EDGE_MARK = re.compile(rf"(?<![^\W_])[{_MARKS}]|[{_MARKS}](?![^\W_])")
 
 
 def clean(text: str, *, multiline: bool = True) -> str:
@@ -87,6 +111,7 @@ def slack_mrkdwn(text: str) -> str:
     """Escape for Slack ``text`` and mrkdwn fields."""
     text = clean(text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _EDGE_MARK.sub(lambda mark: _SLACK_LOOK_ALIKES[mark[0]], text)
     return _MENTION_WORD.sub("@" + _WORD_JOINER, text)
 
 
