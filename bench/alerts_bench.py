@@ -715,6 +715,48 @@ class ClosedLoop:
             self.done.set_result(None)
 
 
+class PacedBurst(OpenLoop):
+    """The burst at a steady rate, the way Svix sends to a throttled endpoint.
+
+    Offers the same face as ``ClosedLoop`` to the burst run; latencies count
+    from each request's scheduled time, so a receiver that falls behind shows.
+    """
+
+    def __init__(self, requests: list[bytes], rate: float) -> None:
+        super().__init__(requests)
+        self.total = len(requests)
+        self.rate = rate
+        self.first_sent = 0.0
+        self.last_answer = 0.0
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def latencies(self) -> list[float]:
+        return [latency for _, latency, _ in self.samples]
+
+    @property
+    def statuses(self) -> list[int]:
+        return [status for _, _, status in self.samples]
+
+    def start(self, conns: list[Conn]) -> None:
+        self.idle = list(conns)
+        self.first_sent = time.monotonic()
+        self._task = spawn(self._send_all(), name="paced-burst")
+
+    async def _send_all(self) -> None:
+        try:
+            await self.run(self.rate, self.total, asyncio.Event())
+        except Exception as err:  # the bench must end, not wait for ever
+            self.done.set_exception(err)
+        else:
+            self.done.set_result(None)
+
+    def on_answer(self, conn: Conn, status: int, at: float) -> None:
+        self.last_answer = at
+        super().on_answer(conn, status, at)
+
+
 # --------------------------------------------------------------------------
 # CPU accounting (Linux /proc), to see a disturbed machine
 # --------------------------------------------------------------------------
@@ -1036,7 +1078,11 @@ async def _burst(
     # the probe again, and the burst while it runs
     probe = OpenLoop(probe_requests)
     probe.idle = await connect(server.port, args.probe_conns, probe.on_answer)
-    burst = ClosedLoop(burst_requests)
+    burst: ClosedLoop | PacedBurst = (
+        PacedBurst(burst_requests, args.burst_rate)
+        if args.burst_rate > 0
+        else ClosedLoop(burst_requests)
+    )
     burst_conns = await connect(server.port, args.burst_conns, burst.on_answer)
     notify_before = len(notify.arrivals())
     stop_probe = asyncio.Event()
@@ -1085,8 +1131,12 @@ async def _burst(
         "method": (
             f"probe {args.probe_rate:g}/s open loop over {args.probe_conns} "
             f"connections (development source, no alert); burst of {args.burst} "
-            f"production user.created over {args.burst_conns} connections, closed "
-            "loop"
+            f"production user.created over {args.burst_conns} connections, "
+            + (
+                f"open loop at {args.burst_rate:g}/s"
+                if args.burst_rate > 0
+                else "closed loop (as fast as they are answered)"
+            )
         ),
         "idle": stats_ms(idle_lat, 50, 99),
         "probe_before_burst": stats_ms(before, 50, 99),
@@ -1338,6 +1388,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--burst", type=int, default=1000)
     parser.add_argument("--burst-conns", type=int, default=16)
+    parser.add_argument(
+        "--burst-rate",
+        type=float,
+        default=0.0,
+        help="burst events/s, open loop (0: closed loop, as fast as answered)",
+    )
     parser.add_argument("--probe-rate", type=float, default=100.0)
     parser.add_argument("--probe-conns", type=int, default=4)
     parser.add_argument("--idle-requests", type=int, default=200)
