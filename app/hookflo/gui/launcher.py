@@ -20,10 +20,10 @@ from collections.abc import Sequence
 from PySide6.QtWidgets import QApplication
 
 from hookflo import __version__
-from hookflo.cli.status import ExitStatus
 from hookflo.core import config, eventlinks, homelock, logs, paths
 from hookflo.core.credentials import Credentials
 from hookflo.core.errors import AlreadyRunningError, ConfigError, UserFacingError
+from hookflo.exitstatus import ExitStatus
 from hookflo.gui import icons, instance, qasyncloop, startnotice
 from hookflo.gui.app import APP_NAME, HookfloApp
 from hookflo.gui.context import AppContext

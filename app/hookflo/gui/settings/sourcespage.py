@@ -4,63 +4,39 @@ Each source has a name, an environment, a path and the full URL to paste in
 Clerk. Its signing secrets are pasted here (tidied, checked on entry) and
 kept in the keyring; during a rotation a source holds two, and the old one is
 removed by its fingerprint once Clerk signs with the new one.
+
+The page is built in layers, one job each: ``sourcedraft`` (a source as
+edited), ``sourcesecrets`` (its signing secrets), ``sourceform`` (the editor
+form) and, here, the list of sources and the page's part in saving.
 """
 
-import dataclasses
 import logging
 from typing import Any
 
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
-    QComboBox,
-    QFormLayout,
-    QGroupBox,
     QHBoxLayout,
-    QLineEdit,
     QListWidget,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from hookflo.core import config, secretinput
+from hookflo.core import config
 from hookflo.core.catchup import clerkkey
 from hookflo.core.config import Config, Environment
-from hookflo.core.credentials import signing_secret_entry, signing_secret_variable
-from hookflo.core.errors import SecretFormatError
-from hookflo.gui import endpoints
+from hookflo.core.credentials import signing_secret_entry
 from hookflo.gui.context import AppContext
 from hookflo.gui.offthread import OffThread
 from hookflo.gui.settings.clerkkeybox import ClerkKeyBox, ClerkKeyDraft
 from hookflo.gui.settings.model import SecretChange
-from hookflo.gui.settings.page import Page
-from hookflo.gui.settings.widgets import CopyField, Message
+from hookflo.gui.settings.sourcedraft import SourceDraft, source_table
+from hookflo.gui.settings.sourceform import SourceForm
 
 logger = logging.getLogger(__name__)
 
 
-@dataclasses.dataclass
-class SourceDraft:
-    """A source as edited, and its signing secrets as staged.
-
-    Attributes:
-        secrets: the stored secrets, oldest first; None until the keyring
-            was read (or when it cannot be).
-        saved_name: the name it is saved under; None for a new source.
-    """
-
-    name: str
-    environment: Environment
-    path: str
-    saved_name: str | None
-    secrets: list[str] | None = None
-    secrets_changed: bool = False
-    errors: dict[str, str] = dataclasses.field(default_factory=dict)
-    clerk_api_url: str = config.DEFAULT_CLERK_API_URL
-    clerk_key: ClerkKeyDraft = dataclasses.field(default_factory=ClerkKeyDraft)
-
-
-class SourcesPage(Page):
+class SourcesPage(SourceForm):
     """Sources, their URLs and their signing secrets."""
 
     title = "Sources"
@@ -86,45 +62,8 @@ class SourcesPage(Page):
         left.addWidget(self.add_button)
         left.addWidget(self.remove_button)
 
-        self.name_edit = QLineEdit(self)
-        self.name_message = Message(self)
-        self.environment_box = QComboBox(self)
-        for environment in Environment:
-            self.environment_box.addItem(environment.value.capitalize(), environment)
-        self.path_edit = QLineEdit(self)
-        self.path_message = Message(self)
-        self.url_field = CopyField(self)
-        self.url_message = Message(self)
-        form = QFormLayout()
-        form.addRow("Name", self.name_edit)
-        form.addRow("", self.name_message)
-        form.addRow("Clerk instance", self.environment_box)
-        form.addRow("Path", self.path_edit)
-        form.addRow("", self.path_message)
-        form.addRow("Endpoint URL", self.url_field)
-        form.addRow("", self.url_message)
-
-        self.secrets_group = QGroupBox("Signing secrets", self)
-        self.secrets_status = Message(self.secrets_group)
-        self.secret_list = QListWidget(self.secrets_group)
-        self.secret_list.setMaximumHeight(70)
-        self.remove_secret_button = QPushButton(
-            "Remove selected secret", self.secrets_group
-        )
-        self.paste_edit = QLineEdit(self.secrets_group)
-        self.paste_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.paste_edit.setPlaceholderText("Paste the whsec_… secret from Clerk")
-        self.add_secret_button = QPushButton("Add secret", self.secrets_group)
-        self.paste_message = Message(self.secrets_group)
-        paste_row = QHBoxLayout()
-        paste_row.addWidget(self.paste_edit, 1)
-        paste_row.addWidget(self.add_secret_button)
-        secrets = QVBoxLayout(self.secrets_group)
-        secrets.addWidget(self.secrets_status)
-        secrets.addWidget(self.secret_list)
-        secrets.addWidget(self.remove_secret_button)
-        secrets.addLayout(paste_row)
-        secrets.addWidget(self.paste_message)
+        form = self._build_form()
+        self._build_secrets()
 
         right = QVBoxLayout()
         right.addLayout(form)
@@ -198,7 +137,7 @@ class SourcesPage(Page):
 
     def contribute(self, table: dict[str, Any]) -> None:
         """Put the sources into ``table``."""
-        table["sources"] = {d.name: _source_table(d) for d in self._drafts}
+        table["sources"] = {d.name: source_table(d) for d in self._drafts}
 
     def validate(self) -> bool:
         """Check names are unique and that a pasted secret is well formed."""
@@ -315,96 +254,6 @@ class SourcesPage(Page):
         self._current = None
         self._refresh_list(select=max(0, row - 1))
 
-    @Slot(str)
-    def _on_name_edited(self, text: str) -> None:
-        if self._current is None:
-            return
-        self._current.name = text
-        self._current.errors.pop("name", None)
-        self._refresh_list(select=self._drafts.index(self._current))
-
-    @Slot(int)
-    def _on_environment_changed(self, index: int) -> None:
-        if self._current is None or index < 0:
-            return
-        self._current.environment = Environment(self.environment_box.itemData(index))
-        self._refresh_list(select=self._drafts.index(self._current))
-
-    @Slot(str)
-    def _on_path_edited(self, text: str) -> None:
-        if self._current is None:
-            return
-        self._current.path = text
-        self._current.errors.pop("path", None)
-        self._show_current()
-
-    @Slot(str)
-    def _on_paste_changed(self, text: str) -> None:
-        if not text.strip():
-            self.paste_message.clear_message()
-            self.add_secret_button.setEnabled(False)
-            return
-        try:
-            tidied = secretinput.signing_secret(text)
-        except SecretFormatError as err:
-            self.paste_message.error(str(err))
-            self.add_secret_button.setEnabled(False)
-            return
-        label = secretinput.fingerprint(tidied.value)
-        notes = [*tidied.notes, f"Fingerprint {label}; press Add secret, then Save"]
-        self.paste_message.note(". ".join(notes))
-        self.add_secret_button.setEnabled(self._secrets_editable())
-
-    @Slot()
-    def _on_remove_key_clicked(self) -> None:
-        if self._current is not None:
-            self.clerk_key_box.stage_removal(self._current.clerk_key)
-            self._show_current()
-
-    @Slot()
-    def _on_add_secret_clicked(self) -> None:
-        self._add_pasted_secret()
-
-    @Slot()
-    def _on_remove_secret_clicked(self) -> None:
-        draft = self._current
-        item = self.secret_list.currentItem()
-        if draft is None or draft.secrets is None or item is None:
-            return
-        label = item.text().split()[0]
-        draft.secrets = secretinput.without_secret(draft.secrets, label)
-        draft.secrets_changed = True
-        self.paste_message.note(f"Secret {label} is removed when you save")
-        self._show_current()
-
-    # Showing
-
-    def _add_pasted_secret(self) -> bool:
-        draft = self._current
-        if draft is None:
-            return False
-        if draft.secrets is None:
-            self.paste_message.error(
-                f"Cannot be stored: the keyring is not available "
-                f"({self._keyring_problem or 'still reading it'})"
-            )
-            return False
-        try:
-            tidied = secretinput.signing_secret(self.paste_edit.text())
-            draft.secrets = secretinput.with_secret(draft.secrets, tidied.value)
-        except SecretFormatError as err:
-            self.paste_message.error(str(err))
-            return False
-        draft.secrets_changed = True
-        label = secretinput.fingerprint(tidied.value)
-        notes = [*tidied.notes, f"Added {label}; it is stored when you save"]
-        self.paste_edit.blockSignals(True)
-        self.paste_edit.clear()
-        self.paste_edit.blockSignals(False)
-        self.paste_message.note(". ".join(notes))
-        self._show_current()
-        return True
-
     def _refresh_list(self, *, select: int) -> None:
         self.source_list.blockSignals(True)
         self.source_list.clear()
@@ -432,113 +281,3 @@ class SourcesPage(Page):
         faulty = next((d for d in self._drafts if d.errors), None)
         if faulty is not None:
             self._select(faulty)
-
-    def _show_current(self) -> None:
-        draft = self._current
-        self.remove_button.setEnabled(draft is not None and len(self._drafts) > 1)
-        if draft is None:
-            return
-        if self.name_edit.text() != draft.name:
-            self.name_edit.setText(draft.name)
-        self.name_edit.setReadOnly(draft.saved_name is not None)
-        self.name_edit.setToolTip(
-            "A saved source keeps its name (its secrets are stored under it); "
-            "add a new source instead"
-            if draft.saved_name is not None
-            else ""
-        )
-        self.environment_box.blockSignals(True)
-        self.environment_box.setCurrentIndex(
-            self.environment_box.findData(draft.environment)
-        )
-        self.environment_box.blockSignals(False)
-        if self.path_edit.text() != draft.path:
-            self.path_edit.setText(draft.path)
-        self._show_field_checks(draft)
-        self._show_url(draft)
-        self._show_secrets(draft)
-        override = clerkkey.variable(draft.name)
-        self.clerk_key_box.show_draft(
-            draft.clerk_key,
-            override=override if self.context.environ.get(override, "") else "",
-            keyring_problem=self._keyring_problem,
-        )
-
-    def _show_field_checks(self, draft: SourceDraft) -> None:
-        name_error = draft.errors.get("name")
-        if name_error is None and not config.SOURCE_NAME_PATTERN.match(draft.name):
-            name_error = "Use lowercase letters, digits, '-' and '_' (e.g. clerk-dev)"
-        path_error = draft.errors.get("path")
-        if path_error is None and not config.PATH_PATTERN.match(draft.path):
-            path_error = "A URL path such as /webhooks/clerk-dev"
-        for message, error in (
-            (self.name_message, name_error),
-            (self.path_message, path_error),
-        ):
-            if error:
-                message.error(error)
-            else:
-                message.clear_message()
-
-    def _show_url(self, draft: SourceDraft) -> None:
-        base, public = endpoints.base_url(self.context)
-        self.url_field.set_text(base + draft.path)
-        if public:
-            self.url_message.note("Paste this URL in Clerk: Webhooks → Add Endpoint")
-        else:
-            self.url_message.note(
-                "A local address: Clerk can reach it only once the tunnel is up "
-                "(Tunnel page)"
-            )
-
-    def _show_secrets(self, draft: SourceDraft) -> None:
-        self.secret_list.clear()
-        for index, secret in enumerate(draft.secrets or []):
-            newest = index == len(draft.secrets or []) - 1
-            role = "newest, signs HookFlo's test events" if newest else "older"
-            self.secret_list.addItem(f"{secretinput.fingerprint(secret)}  ({role})")
-        self.secrets_status.note(self._secrets_text(draft))
-        self._show_secrets_buttons()
-
-    @Slot()
-    def _show_secrets_buttons(self) -> None:
-        editable = self._secrets_editable()
-        self.paste_edit.setEnabled(editable)
-        self.remove_secret_button.setEnabled(
-            editable and self.secret_list.currentRow() >= 0
-        )
-        if not editable or not self.paste_edit.text().strip():
-            self.add_secret_button.setEnabled(False)
-
-    def _secrets_editable(self) -> bool:
-        return self._current is not None and self._current.secrets is not None
-
-    def _secrets_text(self, draft: SourceDraft) -> str:
-        override = signing_secret_variable(draft.name)
-        prefix = ""
-        if self.context.environ.get(override, "").strip():
-            prefix = f"{override} is set and is used instead of the keyring. "
-        if draft.secrets is None:
-            if self._keyring_problem:
-                return f"{prefix}Cannot be read or stored: {self._keyring_problem}"
-            return f"{prefix}Reading the keyring…"
-        pending = " (changes are stored when you save)" if draft.secrets_changed else ""
-        count = len(draft.secrets)
-        if count == 0:
-            return (
-                f"{prefix}No signing secret: Clerk's deliveries are refused (503, "
-                f"Clerk retries) until you add one{pending}"
-            )
-        if count == 1:
-            return f"{prefix}One signing secret{pending}"
-        return (
-            f"{prefix}{count} signing secrets (rotation): any of them verifies; "
-            f"remove the old one once Clerk signs with the new one{pending}"
-        )
-
-
-def _source_table(draft: SourceDraft) -> dict[str, str]:
-    table = {"environment": draft.environment.value, "path": draft.path}
-    if draft.clerk_api_url != config.DEFAULT_CLERK_API_URL:
-        table["clerk_api_url"] = draft.clerk_api_url
-    return table
