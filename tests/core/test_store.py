@@ -180,3 +180,59 @@ async def test_a_failed_commit_fails_the_request_and_keeps_nothing(tmp_path):
     finally:
         blocker.close()
         await writer.close()
+
+
+@pytest.fixture
+def scratch(tmp_path):
+    """A database of its own with a deferred foreign key, checked at COMMIT."""
+    conn = sqlite3.connect(tmp_path / "scratch.sqlite3", isolation_level=None)
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+    conn.execute(
+        "CREATE TABLE child (parent_id INTEGER REFERENCES parent (id) "
+        "DEFERRABLE INITIALLY DEFERRED)"
+    )
+    yield conn
+    conn.close()
+
+
+def _rows(conn: sqlite3.Connection, table: str) -> int:
+    return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+def _insert(conn: sqlite3.Connection, parent: int, child: int | None = None) -> None:
+    """Insert a parent (and a child pointing at ``child``) in one transaction."""
+    with store.write_transaction(conn):
+        conn.execute("INSERT INTO parent (id) VALUES (?)", (parent,))
+        if child is not None:
+            conn.execute("INSERT INTO child (parent_id) VALUES (?)", (child,))
+
+
+def _insert_then_fail(conn: sqlite3.Connection) -> None:
+    with store.write_transaction(conn):
+        conn.execute("INSERT INTO parent (id) VALUES (1)")
+        raise ZeroDivisionError
+
+
+def test_a_write_transaction_keeps_all_of_its_block(scratch):
+    _insert(scratch, 1, child=1)
+    assert not scratch.in_transaction
+    assert (_rows(scratch, "parent"), _rows(scratch, "child")) == (1, 1)
+
+
+def test_a_write_transaction_keeps_nothing_when_its_block_fails(scratch):
+    with pytest.raises(ZeroDivisionError):
+        _insert_then_fail(scratch)
+    assert not scratch.in_transaction
+    assert _rows(scratch, "parent") == 0
+
+
+def test_a_failed_commit_rolls_back_and_leaves_the_connection_usable(scratch):
+    # The dangling reference is found at COMMIT, which fails and leaves the
+    # transaction open unless it is rolled back.
+    with pytest.raises(sqlite3.IntegrityError):
+        _insert(scratch, 1, child=2)
+    assert not scratch.in_transaction
+    assert (_rows(scratch, "parent"), _rows(scratch, "child")) == (0, 0)
+    _insert(scratch, 3)
+    assert _rows(scratch, "parent") == 1

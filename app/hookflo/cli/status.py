@@ -1,19 +1,9 @@
-"""Exit statuses of the ``hookflo`` command."""
+"""Exit statuses of the ``hookflo`` command (defined in ``hookflo.exitstatus``).
 
-import enum
+The commands import ``ExitStatus`` from here; the tray launcher imports it
+from ``hookflo.exitstatus``, so it does not load the command line.
+"""
 
+from hookflo.exitstatus import ExitStatus
 
-class ExitStatus(enum.IntEnum):
-    """What the process exit code means."""
-
-    SUCCESS = 0
-    ERROR = 1
-    USAGE = 2
-    CONFIG = 3
-    REFUSED = 4
-    KEYRING = 5
-    ALREADY_RUNNING = 6
-    INTERRUPTED = 130
-    # The reader of stdout went away (``hookflo events | head -1``): 128 +
-    # SIGPIPE, what a shell reports for a command that a closed pipe ended.
-    BROKEN_PIPE = 141
+__all__ = ["ExitStatus"]

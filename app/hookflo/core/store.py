@@ -5,10 +5,12 @@ commits); this module opens connections with the durability settings and
 serves reads to the command line and, later, the GUI models.
 """
 
+import contextlib
 import dataclasses
 import json
 import logging
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -112,8 +114,7 @@ def migrate(conn: sqlite3.Connection) -> None:
             f"HookFlo knows ({LATEST_VERSION}); upgrade HookFlo"
         )
     for number in range(version + 1, LATEST_VERSION + 1):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with write_transaction(conn):
             # Re-read under the write lock: another process may have migrated.
             current = int(conn.execute("PRAGMA user_version").fetchone()[0])
             if current < number:
@@ -121,10 +122,25 @@ def migrate(conn: sqlite3.Connection) -> None:
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {number}")
                 logger.info("Migrated the event store to schema version %d", number)
-            conn.execute("COMMIT")
-        except BaseException:
+
+
+@contextlib.contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """Run the block as one write transaction: all of it is stored, or none.
+
+    ``BEGIN IMMEDIATE`` takes the write lock at once (waiting up to the busy
+    timeout), so a read inside the block cannot go stale before the write.
+    Any exception, or a failed ``COMMIT``, rolls back and is raised again.
+    The connection must be in autocommit mode (``connect`` opens it so).
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:  # a failed COMMIT may have rolled back already
             conn.execute("ROLLBACK")
-            raise
+        raise
 
 
 def _statements(script: str) -> list[str]:

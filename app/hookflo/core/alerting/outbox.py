@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Protocol, TypeVar, runtime_checkable
 
 from hookflo.core import quiethours
+from hookflo.core.alerting import sending
 from hookflo.core.alerting.outboxstore import Delivery, OutboxStore
 from hookflo.core.alerting.pacing import POLICIES, Pacer, Policy
 from hookflo.core.channels.base import (
@@ -46,7 +47,6 @@ logger = logging.getLogger(__name__)
 
 POLL_S = 2.0
 QUIET_RECHECK_S = 30.0
-SEND_TIMEOUT_S = 60.0
 STOP_GRACE_S = 5.0
 
 T = TypeVar("T")
@@ -284,24 +284,9 @@ class Dispatcher:
         key = composed.alert.dedupe_key
         await self._db(OutboxStore.mark_sending, ids, key, started)
         try:
-            receipt = await asyncio.wait_for(
-                channel.send(composed.alert), SEND_TIMEOUT_S
-            )
+            receipt = await sending.send(channel, composed.alert, name=name)
         except DeliveryError as err:
             return await self._failed(name, pacer, batch, err)
-        except TimeoutError:
-            error = DeliveryError(
-                f"The {name} channel did not answer within {SEND_TIMEOUT_S:.0f} s",
-                permanent=False,
-            )
-            return await self._failed(name, pacer, batch, error)
-        except Exception as err:
-            logger.exception("The %s channel failed unexpectedly", name)
-            error = DeliveryError(
-                f"Unexpected {type(err).__name__} in the {name} channel",
-                permanent=False,
-            )
-            return await self._failed(name, pacer, batch, error)
         pacer.record_send(self._clock())
         await self._db(OutboxStore.mark_sent, ids, _answer(receipt), self._clock())
         logger.info(
@@ -337,17 +322,19 @@ class Dispatcher:
             )
             self._changed(ids)
             return None
-        policy = pacer.policy
         for delivery in batch:
-            tries = delivery.tries + 1
-            first = delivery.first_try_at or now
-            if now - first >= policy.give_up_after_s:
-                reason = f"gave up after {tries} tries: {error.message}"
-                await self._db(OutboxStore.mark_failed, [delivery.id], reason, now)
-                logger.log(ALERT, "A %s alert %s", name, reason)
+            step = sending.after_failure(
+                error,
+                pacer.policy,
+                tries=delivery.tries + 1,
+                first_try_at=delivery.first_try_at or now,
+                now=now,
+            )
+            if isinstance(step, sending.GiveUp):
+                await self._db(OutboxStore.mark_failed, [delivery.id], step.reason, now)
+                logger.log(ALERT, "A %s alert %s", name, step.reason)
                 continue
-            delay = pacer.retry_delay(tries, error.retry_after)
-            next_try = now + delay
+            next_try = now + step.delay_s
             await self._db(
                 OutboxStore.mark_retry, [delivery.id], next_try, error.message, now
             )

@@ -10,6 +10,7 @@ durably before the send starts), ``sent``, ``retrying`` (a temporary failure;
 ``hookflo retry``).
 """
 
+import contextlib
 import dataclasses
 import enum
 import json
@@ -320,21 +321,5 @@ class OutboxStore:
         with self._transaction():
             return self._conn.execute(sql, args)
 
-    def _transaction(self) -> "_Transaction":
-        return _Transaction(self._conn)
-
-
-class _Transaction:
-    """BEGIN IMMEDIATE … COMMIT, rolled back on error."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-
-    def __enter__(self) -> None:
-        self._conn.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, kind: object, error: object, trace: object) -> None:
-        if error is None:
-            self._conn.execute("COMMIT")
-        else:
-            self._conn.execute("ROLLBACK")
+    def _transaction(self) -> contextlib.AbstractContextManager[None]:
+        return store.write_transaction(self._conn)

@@ -78,8 +78,12 @@ class Pacer:
         self._last_send = now
         self._holding_since = None
 
-    def retry_delay(self, tries: int, retry_after: float | None) -> float:
-        """Return the wait before try ``tries + 1``: exponential, jittered."""
-        base = self.policy.first_retry_s * 2.0 ** max(0, tries - 1)
-        delay = min(self.policy.max_retry_s, base) * random.uniform(0.75, 1.25)
-        return max(delay, retry_after or 0.0)
+
+def retry_delay(policy: Policy, tries: int, retry_after: float | None) -> float:
+    """Return the wait before try ``tries + 1``: exponential, jittered.
+
+    Never shorter than ``retry_after``, what the far end asked for.
+    """
+    base = policy.first_retry_s * 2.0 ** max(0, tries - 1)
+    delay = min(policy.max_retry_s, base) * random.uniform(0.75, 1.25)
+    return max(delay, retry_after or 0.0)

@@ -6,7 +6,8 @@ shape as ``data`` in a ``user.created`` webhook). It pages with ``limit`` and
 filters creation times with ``created_at_after``/``created_at_before`` in
 milliseconds; there is no filter on update times, so updated users are read
 newest first until one is older than wanted. A 429 carries ``Retry-After``
-in seconds: the client waits that long (bounded) and asks again.
+(seconds, or a date): the client waits that long (bounded; 10 s when the
+header says nothing usable) and asks again.
 """
 
 import asyncio
@@ -18,6 +19,7 @@ from typing import Any
 import aiohttp
 
 from hookflo import __version__
+from hookflo.core import retryafter
 from hookflo.core.errors import UserFacingError
 
 logger = logging.getLogger(__name__)
@@ -119,7 +121,9 @@ class UsersClient:
             status, headers, body = await self._get(params)
             if status != 429:
                 return _users(status, body, self._url)
-            wait = _retry_after(headers.get("Retry-After"))
+            wait = retryafter.from_headers(headers, cap_s=MAX_RETRY_AFTER_S)
+            if wait is None:
+                wait = DEFAULT_RETRY_AFTER_S
             logger.info("Clerk's Backend API asks to wait %.0f s (429)", wait)
             await self._sleep(wait)
         raise BackendApiError(
@@ -186,14 +190,6 @@ def _user(raw: object) -> ClerkUser | None:
 
 def _is_time(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _retry_after(header: str | None) -> float:
-    try:
-        seconds = float(header) if header is not None else DEFAULT_RETRY_AFTER_S
-    except ValueError:
-        seconds = DEFAULT_RETRY_AFTER_S
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
 
 
 def _clerk_message(body: Any) -> str:

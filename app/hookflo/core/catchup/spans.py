@@ -87,17 +87,12 @@ def gap_before(conn: sqlite3.Connection, span: Span) -> OfflineWindow | None:
 
 def open_span(conn: sqlite3.Connection, now: float) -> tuple[int, OfflineWindow | None]:
     """Start a span at ``now``; return its id and the time offline before it."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with store.write_transaction(conn):
         previous = latest(conn)
         cursor = conn.execute(
             "INSERT INTO listening_spans (started_at, last_seen_at) VALUES (?, ?)",
             (now, now),
         )
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     assert cursor.lastrowid is not None
     window = None if previous is None else _window(previous, now)
     return cursor.lastrowid, window

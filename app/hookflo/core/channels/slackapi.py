@@ -21,7 +21,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 from slack_sdk.webhook.webhook_response import WebhookResponse
 
-from hookflo.core import logs, loopback
+from hookflo.core import logs, loopback, retryafter
 from hookflo.core.alertconfig import SlackSettings
 from hookflo.core.channels import slackerrors, slackmessage
 from hookflo.core.channels.base import Alert, ChannelName, DeliveryError, SendReceipt
@@ -195,7 +195,7 @@ class SlackChannel:
         headers = getattr(response, "headers", None)
         data = getattr(response, "data", None)
         if status == 429:
-            return slackerrors.rate_limited(slackerrors.retry_after(headers))
+            return slackerrors.rate_limited(retryafter.from_headers(headers))
         code = (
             slackerrors.safe_code(data.get("error")) if isinstance(data, dict) else None
         )
@@ -254,7 +254,7 @@ class SlackChannel:
         if response.status_code == 200:
             return True
         if response.status_code == 429:
-            wait = slackerrors.retry_after(response.headers)
+            wait = retryafter.from_headers(response.headers)
             raise slackerrors.rate_limited(wait)
         code = slackerrors.safe_code(response.body)
         if "blocks" in payload and code in slackerrors.BLOCKS_REFUSED:

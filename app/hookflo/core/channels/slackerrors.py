@@ -6,12 +6,9 @@ back is shown only if it looks like one of Slack's error codes.
 """
 
 import asyncio
-import email.utils
 import os
 import re
 import socket
-import time
-from collections.abc import Mapping
 
 import aiohttp
 
@@ -79,26 +76,6 @@ def safe_code(value: object) -> str | None:
     if isinstance(value, str) and _CODE.match(value.strip()):
         return value.strip()
     return None
-
-
-def retry_after(headers: Mapping[str, str] | None) -> float | None:
-    """Read ``Retry-After`` (seconds or an HTTP date) from ``headers``."""
-    if not headers:
-        return None
-    value = next(
-        (v for k, v in headers.items() if k.lower() == "retry-after"), ""
-    ).strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def rate_limited(wait: float | None) -> DeliveryError:

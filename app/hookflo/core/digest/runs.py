@@ -17,7 +17,6 @@ import contextlib
 import dataclasses
 import logging
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 from hookflo.core import store
@@ -178,12 +177,5 @@ class DigestRuns:
         with self._transaction():
             return self._conn.execute(sql, args)
 
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[None]:
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
+    def _transaction(self) -> contextlib.AbstractContextManager[None]:
+        return store.write_transaction(self._conn)

@@ -26,8 +26,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
-from hookflo.core.alerting.outbox import SEND_TIMEOUT_S
-from hookflo.core.alerting.pacing import POLICIES, Pacer, Policy
+from hookflo.core.alerting import sending
+from hookflo.core.alerting.pacing import POLICIES, Policy
 from hookflo.core.alerting.templates import Renderer
 from hookflo.core.channels.base import Channel, ChannelName, DeliveryError
 from hookflo.core.digest import compose, periods, signups
@@ -48,7 +48,7 @@ WAKE_JUMP_S = 300.0
 FIRST_TICK_WAIT_S = 120.0
 """How long the first tick waits for the catch-up after time offline."""
 
-STALE_SENDING_S = 2 * SEND_TIMEOUT_S
+STALE_SENDING_S = 2 * sending.SEND_TIMEOUT_S
 """A claim older than this, still ``sending``, was cut off by a stop or crash."""
 
 STOP_GRACE_S = 5.0
@@ -215,24 +215,11 @@ class DigestScheduler:
         if rendered.problem:
             logger.log(ALERT, "%s", rendered.problem)
         try:
-            receipt = await asyncio.wait_for(
-                self._channels[name].send(made), SEND_TIMEOUT_S
+            receipt = await sending.send(
+                self._channels[name], made, name=name, what="a digest"
             )
         except DeliveryError as err:
             return await self._failed(name, period, claim, err)
-        except TimeoutError:
-            error = DeliveryError(
-                f"The {name} channel did not answer within {SEND_TIMEOUT_S:.0f} s",
-                permanent=False,
-            )
-            return await self._failed(name, period, claim, error)
-        except Exception as err:
-            logger.exception("The %s channel failed unexpectedly on a digest", name)
-            error = DeliveryError(
-                f"Unexpected {type(err).__name__} in the {name} channel",
-                permanent=False,
-            )
-            return await self._failed(name, period, claim, error)
         await self._db(DigestRuns.mark_sent, claim.id, receipt.detail, self._clock())
         logger.info(
             "Sent the %s digest of %s to %s: %s",
@@ -248,31 +235,33 @@ class DigestScheduler:
         self, name: ChannelName, period: Period, claim: Claim, error: DeliveryError
     ) -> Outcome:
         now = self._clock()
-        policy = self._policies[name]
-        gave_up = now - claim.first_try_at >= policy.give_up_after_s
-        if error.permanent or gave_up:
-            reason = error.message
-            if gave_up and not error.permanent:
-                reason = f"gave up after {claim.tries} tries: {error.message}"
-            await self._db(DigestRuns.mark_failed, claim.id, reason, now)
+        step = sending.after_failure(
+            error,
+            self._policies[name],
+            tries=claim.tries,
+            first_try_at=claim.first_try_at,
+            now=now,
+        )
+        if isinstance(step, sending.GiveUp):
+            await self._db(DigestRuns.mark_failed, claim.id, step.reason, now)
             logger.log(
                 ALERT,
                 "The %s digest of %s could not go to %s: %s",
                 period.kind,
                 period.key,
                 name,
-                reason,
+                step.reason,
                 extra={"event": "digest_failed"},
             )
-            return Outcome(period.kind, period.key, name, "failed", reason)
-        delay = Pacer(policy).retry_delay(claim.tries, error.retry_after)
-        await self._db(DigestRuns.mark_retry, claim.id, now + delay, error.message, now)
+            return Outcome(period.kind, period.key, name, "failed", step.reason)
+        next_try = now + step.delay_s
+        await self._db(DigestRuns.mark_retry, claim.id, next_try, error.message, now)
         logger.warning(
             "The %s digest to %s failed (%s); retrying in %.0f s",
             period.kind,
             name,
             error.message,
-            delay,
+            step.delay_s,
         )
         return Outcome(period.kind, period.key, name, "retrying", error.message)
 
