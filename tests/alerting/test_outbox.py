@@ -389,3 +389,22 @@ async def test_channels_and_templates_get_ready_before_the_first_event(outbox):
     assert desktop.prepared_at is not None
     assert desktop.prepared_at <= desktop.sent[0][0]
     assert len(slack.sent) == 1  # a channel with nothing to prepare sends as usual
+
+
+async def test_a_restart_does_not_grant_a_fresh_allowance_of_single_alerts(outbox):
+    policy = Policy(individual_limit=3, window_s=60, hold_s=0.2)
+    policies = dict.fromkeys(ChannelName, policy)
+    first = ScriptedChannel(DESKTOP)
+    dispatcher = await outbox.start([first, ScriptedChannel(SLACK)], policies)
+    for _ in range(3):  # one at a time: three single alerts use the window up
+        await outbox.store_events(1)
+        await outbox.until(lambda rows: all(r.state is State.SENT for r in rows))
+    assert [len(alert.event_ids) for _, alert in first.sent] == [1, 1, 1]
+    await outbox.stop(dispatcher)
+    outbox.writer.listeners.clear()
+
+    again = ScriptedChannel(DESKTOP)
+    await outbox.start([again, ScriptedChannel(SLACK)], policies)
+    event_ids = await outbox.store_events(5)
+    await outbox.until(_all_sent)
+    assert [sorted(alert.event_ids) for _, alert in again.sent] == [sorted(event_ids)]

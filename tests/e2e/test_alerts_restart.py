@@ -244,26 +244,35 @@ async def test_alerts_pending_when_killed_are_sent_once_after_restart(
     await first.kill()
     owed = [r["channel"] for r in deliveries(environ) if r["state"] == "pending"]
     second = await serve(environ)
-    rows = await until(
-        lambda: [
-            rows
-            for rows in [deliveries(environ)]
-            if len(rows) == 10 and {r["state"] for r in rows} == {"sent"}
-        ],
-        what="every delivery sent",
-    )
+
+    def slack_all_sent() -> list[dict[str, Any]]:
+        rows = deliveries(environ)
+        slack = by_channel(rows).get("slack", [])
+        return (
+            rows if len(slack) == 5 and all(r["state"] == "sent" for r in slack) else []
+        )
+
+    await until(slack_all_sent, what="every Slack delivery sent")
+    # The three emails sent before the kill still fill email's window after
+    # the restart, so the other two stay held for a summary (a minute later),
+    # rather than going out alone at once.
+    await asyncio.sleep(0.5)
+    rows = deliveries(environ)
     assert await second.terminate() == 0
 
-    [rows] = rows
     assert owed.count("email") == 2
     assert owed.count("slack") >= 1
-    assert {r["tries"] for r in rows} == {1}, "nothing was cut off mid-send"
+    emails = by_channel(rows)["email"]
+    assert [r["state"] for r in emails] == ["sent"] * 3 + ["pending"] * 2
+    assert {r["tries"] for r in rows if r["state"] == "sent"} == {1}, (
+        "nothing was cut off mid-send"
+    )
     names = sorted(f"{given} {family}" for given, family in people)
     subjects = [
         a.message["Subject"].removeprefix("New signup: ")
         for a in smtp.recorder.arrivals
     ]
-    assert sorted(subjects) == names
+    assert sorted(subjects) == names[:3]
     posted = [r.body["text"] for r in fake_slack.to(WEBHOOK)]
     assert (
         sorted(t.removeprefix("New signup: ").split(" signed")[0] for t in posted)

@@ -201,7 +201,9 @@ class Dispatcher:
 
     async def _lane(self, name: ChannelName, channel: Channel) -> None:
         await self._warm(name, channel)
-        pacer = Pacer(self._policies[name])
+        policy = self._policies[name]
+        since = self._clock() - policy.window_s
+        pacer = Pacer(policy, await self._db(OutboxStore.send_times, name.value, since))
         rate_limited_until = 0.0
         while not self._stopping:
             now = self._clock()
@@ -222,6 +224,7 @@ class Dispatcher:
                 await self._sleep(name, POLL_S)
                 continue
             if next_due is None or next_due > now:
+                pacer.caught_up()
                 wait = POLL_S if next_due is None else min(POLL_S, next_due - now)
                 await self._sleep(name, max(wait, 0.01))
                 continue

@@ -118,6 +118,15 @@ class OutboxStore:
         )
         return [_delivery(r) for r in rows]
 
+    def send_times(self, channel: str, since: float) -> list[float]:
+        """Return when ``channel`` sent since ``since`` (a summary counts once)."""
+        rows = self._conn.execute(
+            "SELECT DISTINCT sent_at FROM deliveries WHERE channel = ? AND "
+            "state = 'sent' AND sent_at >= ? ORDER BY sent_at",
+            (channel, since),
+        ).fetchall()
+        return [float(row[0]) for row in rows]
+
     def next_due_at(self, channel: str) -> float | None:
         """Return when the next waiting delivery of ``channel`` is due."""
         row = self._conn.execute(

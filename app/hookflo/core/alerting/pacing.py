@@ -5,11 +5,19 @@ waiting deliveries are held for ``hold_s`` and then go out together as one
 summary, so 50 signups in a minute give a few messages and one "and 47 more"
 instead of 50. ``min_interval_s`` spaces consecutive sends (Slack asks for
 about one message a second per channel).
+
+Once a burst has been held, the channel keeps collapsing until nothing waits:
+every later send is a summary after another hold, even when a slot in the
+window has come free meanwhile. Otherwise a long backlog (a replay, a restart
+after hours away) would leak out as one message per freed slot, for hours.
+The sends of the last window are read back at start, so a restart does not
+hand a channel a fresh allowance of single messages.
 """
 
 import collections
 import dataclasses
 import random
+from collections.abc import Iterable
 
 from hookflo.core.channels.base import ChannelName
 
@@ -48,13 +56,22 @@ class Plan:
 
 
 class Pacer:
-    """Remembers a channel's recent sends and decides the next step."""
+    """Remembers a channel's recent sends and decides the next step.
 
-    def __init__(self, policy: Policy) -> None:
+    Args:
+        policy: the channel's rules.
+        recent_sends: when the channel sent during the last window (from the
+            store, after a restart), in any order.
+    """
+
+    def __init__(self, policy: Policy, recent_sends: Iterable[float] = ()) -> None:
         self.policy = policy
-        self._sent_at: collections.deque[float] = collections.deque()
+        self._sent_at: collections.deque[float] = collections.deque(
+            sorted(recent_sends)
+        )
         self._holding_since: float | None = None
-        self._last_send = float("-inf")
+        self._collapsing = False
+        self._last_send = self._sent_at[-1] if self._sent_at else float("-inf")
 
     def plan(self, now: float) -> Plan:
         """Decide what to do with the deliveries due at ``now``."""
@@ -63,10 +80,12 @@ class Pacer:
             return Plan(wait_until=ready_at)
         while self._sent_at and self._sent_at[0] <= now - self.policy.window_s:
             self._sent_at.popleft()
-        if len(self._sent_at) < self.policy.individual_limit:
-            return Plan()
-        if self._holding_since is None:
+        full = len(self._sent_at) >= self.policy.individual_limit
+        if self._holding_since is None and (self._collapsing or full):
             self._holding_since = now
+            self._collapsing = True
+        if self._holding_since is None:
+            return Plan()
         release = self._holding_since + self.policy.hold_s
         if now < release:
             return Plan(wait_until=release)
@@ -77,6 +96,10 @@ class Pacer:
         self._sent_at.append(now)
         self._last_send = now
         self._holding_since = None
+
+    def caught_up(self) -> None:
+        """Nothing waits any more: the burst is over, single sends may resume."""
+        self._collapsing = False
 
 
 def retry_delay(policy: Policy, tries: int, retry_after: float | None) -> float:
