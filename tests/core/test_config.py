@@ -129,3 +129,56 @@ def test_without_hookflo_home_platform_directories_are_used(tmp_path, monkeypatc
     resolved = paths.resolve({})
     assert resolved.config_file.is_relative_to(tmp_path / "xdg-config")
     assert resolved.database_file.is_relative_to(tmp_path / "xdg-data")
+
+
+_EMAIL = "[channels.email]\nhost = 'smtp.example.com'\nsender = 'a@example.com'\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        (
+            _EMAIL + "recipients = ['not an email']",
+            "channels.email.recipients[0]: expected an email address, "
+            "got 'not an email'",
+        ),
+        (
+            _EMAIL + "recipients = ['b@example.com', 'c@', 'd@example.com']",
+            "channels.email.recipients[1]: expected an email address, got 'c@'",
+        ),
+        (
+            "[[routes]]\nchannels = ['desktop']\n[[routes]]\nchannels = ['pager']",
+            "routes[1].channels[0]: expected one of desktop, email, slack, got 'pager'",
+        ),
+        (
+            "[[routes]]\nevents = ['user.created', 'user.']\nchannels = []",
+            "routes[0].events[1]: expected an event type or pattern like "
+            "'user.*', got 'user.'",
+        ),
+        (
+            "[[routes]]\nchannels = [{ name = 'slack' }]",
+            "routes[0].channels[0]: expected one of desktop, email, slack, got a table",
+        ),
+    ],
+)
+def test_a_bad_list_entry_is_named_with_its_position(tmp_path, text, named):
+    with pytest.raises(ConfigError) as caught:
+        _load(tmp_path, text)
+
+    assert f"config.toml: {named}" in str(caught.value)
+
+
+def test_missing_recipients_say_the_key_is_missing(tmp_path):
+    with pytest.raises(ConfigError) as caught:
+        _load(tmp_path, _EMAIL)
+
+    assert str(caught.value).endswith(
+        "channels.email.recipients: expected a list of one or more email "
+        "addresses, but the key is missing"
+    )
+
+
+def test_a_list_of_one_value_is_not_called_values():
+    assert config.shown_value([]) == "an empty list"
+    assert config.shown_value(["pager"]) == "a list of 1 value"
+    assert config.shown_value([8, 30]) == "a list of 2 values"

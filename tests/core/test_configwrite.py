@@ -161,7 +161,10 @@ def test_an_invalid_config_is_refused_before_the_file_is_touched(tmp_path):
             {"channels": {"email": {"host": "h", "sender": "x", "recipients": []}}},
             "channels.email.sender",
         ),
-        ({"routes": [{"events": ["*"], "channels": ["pager"]}]}, "routes[0].channels"),
+        (
+            {"routes": [{"events": ["*"], "channels": ["desktop", "pager"]}]},
+            "routes[0].channels[1]",
+        ),
     ],
 )
 def test_check_names_the_key_of_a_wrong_value(tmp_path, table, key):

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 import pytest
 from svix.webhooks import Webhook, WebhookVerificationError
 
-from hookflo.core import testevent, verify
+from hookflo.core import clockskew, testevent, verify
 from hookflo.core.errors import UserFacingError
 from hookflo.core.refusal import Reason
 from tests.support.clerk import SECRET, SECRET_B, clerk_body, svix_signature
@@ -206,6 +206,48 @@ def test_the_injected_clock_decides_the_window():
     refusal = late.verify(body, headers)
     assert refusal is not None
     assert refusal.reason is Reason.TIMESTAMP_TOO_OLD
+
+
+@pytest.fixture
+def fresh_skew(monkeypatch):
+    """No earlier refusal counts towards blaming this machine's clock."""
+    monkeypatch.setattr(verify, "_skew", clockskew.SkewEvidence())
+
+
+@pytest.mark.usefixtures("fresh_skew")
+@pytest.mark.parametrize("signed", [True, False])
+def test_a_future_timestamp_is_never_called_an_old_delivery(signed):
+    signed_at = 1_700_000_000
+    body = clerk_body()
+    good = svix_signature(SECRET, "msg_4", signed_at, body)
+    signature = good if signed else svix_signature(SECRET_B, "msg_4", signed_at, body)
+    headers = verify.SignedHeaders("msg_4", str(signed_at), signature)
+    early = verify.SourceVerifier("clerk", [SECRET], clock=lambda: signed_at - 600)
+
+    refusal = early.verify(body, headers)
+
+    assert refusal is not None
+    assert refusal.reason is Reason.TIMESTAMP_TOO_NEW
+    assert "10 min in the future" in refusal.hint
+    assert "old delivery" not in refusal.hint
+    assert "replayed" not in refusal.hint
+    assert "clock is ahead" in refusal.hint
+    assert "forged" in refusal.hint
+
+
+@pytest.mark.usefixtures("fresh_skew")
+def test_an_old_signed_timestamp_may_be_a_delivery_sent_again():
+    signed_at = 1_700_000_000
+    body = clerk_body()
+    signature = svix_signature(SECRET, "msg_5", signed_at, body)
+    headers = verify.SignedHeaders("msg_5", str(signed_at), signature)
+    late = verify.SourceVerifier("clerk", [SECRET], clock=lambda: signed_at + 600)
+
+    refusal = late.verify(body, headers)
+
+    assert refusal is not None
+    assert refusal.reason is Reason.TIMESTAMP_TOO_OLD
+    assert "an old delivery sent again" in refusal.hint
 
 
 def test_sign_matches_the_library_byte_for_byte():

@@ -81,8 +81,12 @@ def test_the_tray_app_started_on_a_held_home_exits_6_at_once(tmp_path, serve):
     )
 
     took = time.monotonic() - began
+    message = already_running(home, running)
     assert started.returncode == ExitStatus.ALREADY_RUNNING == 6, started.stderr
-    assert started.stderr.endswith(f"hookflo: {already_running(home, running)}\n")
+    assert started.stderr.endswith(f"hookflo: {message}\n")
+    assert started.stderr.count(message) == 1, started.stderr  # said once
+    log = paths.resolve({"HOOKFLO_HOME": str(home)}).log_file.read_text("utf-8")
+    assert f"ERROR hookflo.gui.launcher: HookFlo did not start: {message}" in log
     assert started.stdout == ""
     assert took < QUICK_EXIT_S
     assert running.process.poll() is None  # the running copy is left alone

@@ -1,8 +1,9 @@
-"""``hookflo status``: whether HookFlo runs, and whether its alerts are held now.
+"""``hookflo status``: whether HookFlo runs, and whether its alerts go out now.
 
-It reads ``config.toml`` and the runtime file a running receiver writes; it
-starts nothing and changes nothing. Each part of the state is one line, so
-later parts can add theirs.
+It reads ``config.toml``, the runtime file a running receiver writes and the
+store; it starts nothing and changes nothing. Each part of the state is one
+line, so later parts can add theirs: the receiver, quiet hours, each alert
+channel (sending, or stopped by a permanent failure) and endpoint health.
 """
 
 import argparse
@@ -12,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from hookflo.cli import healthstatus
+from hookflo.cli import channelstatus, healthstatus
 from hookflo.cli.environment import Env
 from hookflo.cli.status import ExitStatus
 from hookflo.core import clocktime, quiethours, server
@@ -34,12 +35,13 @@ def register(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") ->
 def show_status(
     args: argparse.Namespace, env: Env, *, clock: Callable[[], float] = time.time
 ) -> ExitStatus:
-    """Print the receiver's address (if it runs) and the quiet hours."""
-    facts = gather(env, clock())
+    """Print the receiver, quiet hours, alert channels and endpoint health."""
+    now = clock()
+    facts = gather(env, now)
     if args.json:
         env.print(json.dumps(facts, indent=2))
         return ExitStatus.SUCCESS
-    for line in describe(facts):
+    for line in describe(facts, now=now):
         env.print(line)
     return ExitStatus.SUCCESS
 
@@ -61,23 +63,26 @@ def gather(env: Env, now: float) -> dict[str, Any]:
             "quiet_until": until,
         },
         "endpoint_health": healthstatus.gather(env, settings, now, running=running),
+        "channels": channelstatus.gather(env, settings),
     }
 
 
-def describe(facts: dict[str, Any]) -> list[str]:
+def describe(facts: dict[str, Any], *, now: float) -> list[str]:
     """Return the lines ``hookflo status`` prints."""
     receiver = facts["receiver"]
     lines = [
         f"Receiver: listening on {receiver}" if receiver else "Receiver: not running"
     ]
-    quiet = facts["quiet_hours"]
+    lines.append(_quiet_line(facts["quiet_hours"]))
+    lines.extend(channelstatus.describe(facts["channels"], now))
+    return lines + healthstatus.describe(facts["endpoint_health"])
+
+
+def _quiet_line(quiet: dict[str, Any]) -> str:
     if not quiet["enabled"]:
-        lines.append("Quiet hours: off")
-        return lines + healthstatus.describe(facts["endpoint_health"])
+        return "Quiet hours: off"
     held = ", ".join(quiet["channels"])
     span = f"{quiet['start']} to {quiet['end']}, {held} alerts held"
     if quiet["quiet_now"]:
-        lines.append(f"Quiet until {quiet['end']} (quiet hours {span})")
-    else:
-        lines.append(f"Quiet hours: {span}; not quiet now")
-    return lines + healthstatus.describe(facts["endpoint_health"])
+        return f"Quiet until {quiet['end']} (quiet hours {span})"
+    return f"Quiet hours: {span}; not quiet now"

@@ -142,18 +142,16 @@ def parse_routes(raw: object, fail: Fail) -> tuple[Route, ...]:
         events = rule.get("events", ["*"])
         if isinstance(events, str):
             events = [events]
-        if not isinstance(events, list) or not all(
-            isinstance(e, str) and EVENT_PATTERN.match(e) for e in events
-        ):
-            raise fail(f"{key}.events", "event types or patterns like 'user.*'", events)
-        channels = rule.get("channels")
-        names = {c.value for c in ChannelName}
-        if not isinstance(channels, list) or not all(c in names for c in channels):
-            raise fail(
-                f"{key}.channels",
-                f"a list drawn from {', '.join(sorted(names))}",
-                channels,
-            )
+        pattern = "an event type or pattern like 'user.*'"
+        _each(f"{key}.events", events, _is_event_pattern, pattern, fail)
+        _each(
+            f"{key}.channels",
+            rule.get("channels", MISSING),
+            _is_channel_name,
+            f"one of {', '.join(sorted(c.value for c in ChannelName))}",
+            fail,
+        )
+        channels = rule["channels"]
         routes.append(
             Route(tuple(events), tuple(ChannelName(c) for c in channels), environment)
         )
@@ -218,15 +216,19 @@ def _email(table: dict[str, Any], fail: Fail) -> EmailSettings:
             "an address like 'HookFlo <a@example.com>'",
             sender,
         )
-    recipients = table.get("recipients")
+    recipients = table.get("recipients", MISSING)
     if isinstance(recipients, str):
         recipients = [recipients]
-    if (
-        not isinstance(recipients, list)
-        or not recipients
-        or not all(isinstance(r, str) and _is_address(r) for r in recipients)
-    ):
-        raise fail("channels.email.recipients", "a list of email addresses", recipients)
+    if recipients is MISSING or not recipients:
+        expected = "a list of one or more email addresses"
+        raise fail("channels.email.recipients", expected, recipients)
+    _each(
+        "channels.email.recipients",
+        recipients,
+        lambda r: isinstance(r, str) and _is_address(r),
+        "an email address",
+        fail,
+    )
     return EmailSettings(
         host=host.strip(),
         port=port,
@@ -236,6 +238,33 @@ def _email(table: dict[str, Any], fail: Fail) -> EmailSettings:
         username=username,
         timeout_s=_timeout(table, "email", fail),
     )
+
+
+def _each(
+    key: str,
+    values: object,
+    good: Callable[[object], bool],
+    expected: str,
+    fail: Fail,
+) -> None:
+    """Check each entry of the list at ``key``; name the first bad one.
+
+    A fault names the entry by its position (``routes[0].channels[1]``), so
+    a person sees which of several values to correct.
+    """
+    if not isinstance(values, list):
+        raise fail(key, f"a list, each entry {expected}", values)
+    for index, value in enumerate(values):
+        if not good(value):
+            raise fail(f"{key}[{index}]", expected, value)
+
+
+def _is_channel_name(value: object) -> bool:
+    return isinstance(value, str) and value in {c.value for c in ChannelName}
+
+
+def _is_event_pattern(value: object) -> bool:
+    return isinstance(value, str) and EVENT_PATTERN.match(value) is not None
 
 
 def _is_address(text: str) -> bool:

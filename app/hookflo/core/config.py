@@ -273,8 +273,15 @@ def shown_value(value: object) -> str:
     if isinstance(value, dict):
         return "a table"
     if isinstance(value, list):
-        return f"a list of {len(value)} values" if value else "an empty list"
+        return _shown_list(value)
     return repr(value)
+
+
+def _shown_list(values: list[Any]) -> str:
+    if not values:
+        return "an empty list"
+    count = len(values)
+    return "a list of 1 value" if count == 1 else f"a list of {count} values"
 
 
 def _is_int(value: object) -> bool:

@@ -264,21 +264,44 @@ class SourceVerifier:
                 "wrong; check the system clock and its time sync"
             )
             _warn_clock_skew(age)
-        elif signature_ok:
-            # One request cannot tell a wrong clock from an old one sent again.
-            hint = (
-                f"The signature is valid but the timestamp is {direction} "
-                f"(tolerance {TOLERANCE_S // 60} min): an old delivery sent "
-                "again, or this machine's clock is wrong; if Clerk's next "
-                "deliveries are refused the same way, check the system clock"
-            )
         else:
-            hint = (
-                f"The timestamp is {direction} (tolerance {TOLERANCE_S // 60} min) "
-                "and the signature does not match either: a replayed or forged "
-                "request, or check this machine's clock"
-            )
+            hint = _single_request_hint(age, direction, signature_ok)
         return Refusal(reason, message, hint)
+
+
+def _single_request_hint(age: float, direction: str, signature_ok: bool) -> str:
+    """Explain one out-of-window request, old or future, without blaming a clock.
+
+    A delivery sent again can only be old: a timestamp in the future means a
+    clock is off on one side, or whoever signed it chose that time.
+    """
+    window = f"(tolerance {TOLERANCE_S // 60} min)"
+    if signature_ok and age > 0:
+        # One request cannot tell a wrong clock from an old one sent again.
+        return (
+            f"The signature is valid but the timestamp is {direction} {window}: "
+            "an old delivery sent again, or this machine's clock is wrong; if "
+            "Clerk's next deliveries are refused the same way, check the "
+            "system clock"
+        )
+    if signature_ok:
+        return (
+            f"The signature is valid but the timestamp is {direction} {window}: "
+            "the sending machine's clock is ahead (or this one's is behind), or "
+            "someone holding the signing secret forged it; if Clerk's next "
+            "deliveries are refused the same way, check the system clock"
+        )
+    if age > 0:
+        return (
+            f"The timestamp is {direction} {window} and the signature does not "
+            "match either: a replayed or forged request, or check this "
+            "machine's clock"
+        )
+    return (
+        f"The timestamp is {direction} {window} and the signature does not "
+        "match either: a forged request, or a sender whose clock is ahead; "
+        "check this machine's clock too"
+    )
 
 
 def find_matching_source(

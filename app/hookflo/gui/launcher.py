@@ -30,6 +30,10 @@ from hookflo.gui.context import AppContext
 
 logger = logging.getLogger(__name__)
 
+# Marks a log record whose message ``_tell`` also prints on stderr.
+_TOLD_ATTRIBUTE = "told_on_stderr"
+_TOLD = {_TOLD_ATTRIBUTE: True}
+
 
 def main(argv: Sequence[str]) -> int:
     """Run the tray app with ``hookflo [--host H] [--port P] [LINK]``."""
@@ -51,6 +55,7 @@ def main(argv: Sequence[str]) -> int:
     where = paths.resolve(environ)
     where.ensure()
     logs.setup(level=logging.INFO, log_file=where.log_file)
+    _keep_told_lines_off_the_console()
     try:
         settings = config.load(where.config_file)
     except ConfigError as err:
@@ -82,7 +87,7 @@ def main(argv: Sequence[str]) -> int:
         except AlreadyRunningError as err:  # a `hookflo serve` started meanwhile
             return _report_already_running(str(err))
         except UserFacingError as err:
-            logger.error("HookFlo could not start: %s", err)
+            logger.error("HookFlo could not start: %s", err, extra=_TOLD)
             _tell(f"{APP_NAME} — cannot start", str(err))
             return ExitStatus.ERROR
 
@@ -101,9 +106,28 @@ def refuse_second_copy(where: paths.Paths) -> int | None:
 
 
 def _report_already_running(message: str) -> int:
-    logger.error("HookFlo did not start: %s", message)
+    logger.error("HookFlo did not start: %s", message, extra=_TOLD)
     _tell(f"{APP_NAME} — already running", message)
     return ExitStatus.ALREADY_RUNNING
+
+
+class _NotToldYet(logging.Filter):
+    """Lets through only records the user has not been told on stderr."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(record, _TOLD_ATTRIBUTE, False)
+
+
+def _keep_told_lines_off_the_console() -> None:
+    """Keep a refusal ``_tell`` prints from reaching stderr a second time.
+
+    The log file keeps the record (a start from the desktop menu has no
+    terminal); the console handler writes to stderr, where ``_tell`` has
+    already put the same sentence as a plain ``hookflo:`` line.
+    """
+    for handler in logging.getLogger(logs.ROOT_LOGGER).handlers:
+        if not isinstance(handler, logging.FileHandler):
+            handler.addFilter(_NotToldYet())
 
 
 def _tell(title: str, message: str) -> None:

@@ -208,3 +208,16 @@ async def test_desktop_test_shows_a_real_notification(qtbot, context, notify_ser
     )
     (call,) = notify_server.calls
     assert call.summary.startswith("TEST")
+
+
+def test_a_wrong_recipient_is_shown_by_the_recipients_field(
+    qtbot, context, smtp_server
+):
+    server = smtp_server(starttls=False, auth_require_tls=False)
+    _dialog, page = email_page(qtbot, context, server)
+    page.recipients_edit.setText("a@example.com; not an email")
+    page.email_test.click()
+    assert page.email_messages["recipients"].is_error
+    assert "'not an email'" in page.email_messages["recipients"].text()
+    assert not page.email_message.is_error
+    assert server.recorder.hellos == 0

@@ -289,6 +289,7 @@ class ChannelsPage(Page):
             return False
         _, _, rest = key.partition(".")
         channel, _, field = rest.partition(".")
+        field = field.partition("[")[0]  # "recipients[0]": the list's field
         if channel == "email" and field in self.email_messages:
             self.email_messages[field].error(message)
         elif channel == "email":
