@@ -18,7 +18,15 @@ from pathlib import Path
 
 from aiohttp import web
 
-from hookflo.core import homelock, inflight, plainerrors, quiethours
+from hookflo.core import (
+    connguard,
+    fdlimit,
+    homelock,
+    inflight,
+    listener,
+    plainerrors,
+    quiethours,
+)
 from hookflo.core.alerting import channelset, routing
 from hookflo.core.alerting.compose import TemplateComposer
 from hookflo.core.alerting.outbox import Dispatcher
@@ -41,6 +49,9 @@ from hookflo.core.secretcache import SecretCache
 logger = logging.getLogger(__name__)
 
 SHUTDOWN_TIMEOUT_S = 5.0
+# How long an idle connection stays open between requests (aiohttp's own
+# default is an hour; Svix reuses connections within seconds).
+KEEPALIVE_TIMEOUT_S = 75.0
 
 
 class Server:
@@ -96,6 +107,8 @@ class Server:
         self._secrets = SecretCache(credentials, config.sources)
         self.writer = EventWriter(paths.database_file, asyncio.get_running_loop())
         self._runner: web.AppRunner | None = None
+        self._guard: connguard.ConnectionGuard | None = None
+        self._accept_errors: listener.AcceptErrors | None = None
         self._lock = homelock.HomeLock(paths)
         self._in_flight = inflight.InFlight()
         self._listening = False
@@ -162,18 +175,20 @@ class Server:
         receiver = Receiver(
             self._config, self.writer, self._secrets, health_token=self.health_token
         )
+        self._guard = self._connection_guard()
         application = receiver.application()
+        application.middlewares.insert(0, self._guard.middleware)
         application.middlewares.append(self._in_flight.middleware)
         self._runner = plainerrors.Runner(
             application,
             access_log=None,
             handle_signals=False,
             shutdown_timeout=SHUTDOWN_TIMEOUT_S,
+            keepalive_timeout=KEEPALIVE_TIMEOUT_S,
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
         try:
-            await site.start()
+            await self._listen(self._runner, self._guard)
         except OSError as err:
             await self.stop()
             raise _bind_error(self.host, self.port, self._paths, err) from err
@@ -192,6 +207,12 @@ class Server:
             await self._in_flight.drain(self._runner, SHUTDOWN_TIMEOUT_S)
             await self._runner.cleanup()
             self._runner = None
+        if self._guard is not None:
+            self._guard.close()
+            self._guard = None
+        if self._accept_errors is not None:
+            self._accept_errors.uninstall()
+            self._accept_errors = None
         await self.watch.stop()
         if self.digests is not None:
             await self.digests.stop()
@@ -205,6 +226,26 @@ class Server:
             _remove_runtime_file(self._paths.runtime_file, self._runtime_info())
             logger.info("Receiver stopped", extra={"event": "stopped"})
         self._lock.release()
+
+    def _connection_guard(self) -> connguard.ConnectionGuard:
+        loop = asyncio.get_running_loop()
+        limit = fdlimit.connection_cap(fdlimit.raise_soft_limit())
+        logger.debug("At most %d connections open at once", limit)
+        self._accept_errors = listener.AcceptErrors(loop)
+        self._accept_errors.install()
+        return connguard.ConnectionGuard(loop, limit=limit)
+
+    async def _listen(
+        self, runner: web.AppRunner, guard: connguard.ConnectionGuard
+    ) -> None:
+        sockets = await listener.bind(self.host, self.port)
+        try:
+            for sock in sockets:
+                await listener.Site(runner, sock, guard.wrap).start()
+        except OSError:
+            for sock in sockets:
+                sock.close()
+            raise
 
     def _wake_dispatcher(self) -> None:
         if self.dispatcher is not None:

@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from hookflo.core import store
 from hookflo.core.catchup import wording
+from hookflo.core.errors import StoreError
 from hookflo.core.tasks import spawn
 
 logger = logging.getLogger(__name__)
@@ -177,7 +178,7 @@ class Heartbeat:
             await asyncio.to_thread(
                 self._on_own_connection, close, span_id, self._clock()
             )
-        except sqlite3.Error as err:
+        except (StoreError, sqlite3.Error) as err:
             logger.warning("Could not record the clean stop: %s", err)
 
     def _on_own_connection(self, write: Callable[..., R], *args: object) -> R:
@@ -194,9 +195,22 @@ class Heartbeat:
             conn.close()
 
     async def _beat_forever(self) -> None:
+        # A failure is said once per streak: the store may stay unreachable
+        # (no file handle left, disk gone) for many beats.
+        failing = False
         while True:
             await asyncio.sleep(self._interval_s)
             try:
                 await self.beat()
-            except sqlite3.Error as err:
-                logger.warning("Could not record the heartbeat: %s", err)
+            except (StoreError, sqlite3.Error) as err:
+                if not failing:
+                    logger.warning(
+                        "Could not record the heartbeat (retrying every %g s): %s",
+                        self._interval_s,
+                        err,
+                    )
+                failing = True
+                continue
+            if failing:
+                logger.info("Recording the heartbeat again")
+                failing = False
