@@ -408,3 +408,25 @@ async def test_a_restart_does_not_grant_a_fresh_allowance_of_single_alerts(outbo
     event_ids = await outbox.store_events(5)
     await outbox.until(_all_sent)
     assert [sorted(alert.event_ids) for _, alert in again.sent] == [sorted(event_ids)]
+
+
+async def test_a_burst_being_summed_up_before_a_restart_stays_summed_up(outbox):
+    # Two alerts went out as one summary just before the restart and two more
+    # wait: the window is far from full, but the burst was being summed up,
+    # so it goes on so.
+    policy = Policy(individual_limit=3, window_s=60, hold_s=0.2)
+    await outbox.store_events(2)
+    reader = OutboxStore(outbox.database_file)
+    try:
+        ids = [d.id for d in reader.deliveries()]
+        reader.mark_sent(ids, "accepted 2", time.time())
+    finally:
+        reader.close()
+    waiting = await outbox.store_events(2)
+
+    desktop = ScriptedChannel(DESKTOP)
+    await outbox.start(
+        [desktop, ScriptedChannel(SLACK)], dict.fromkeys(ChannelName, policy)
+    )
+    await outbox.until(_all_sent)
+    assert [sorted(alert.event_ids) for _, alert in desktop.sent] == [sorted(waiting)]

@@ -61,3 +61,9 @@ def test_sends_before_a_restart_count_against_the_window():
 def test_the_gap_between_sends_is_kept_across_a_restart():
     pacer = Pacer(SLACK, recent_sends=[100.0])
     assert pacer.plan(100.2).wait_until == 100.0 + SLACK.min_interval_s
+
+
+def test_a_restart_while_summing_up_goes_on_summing_up():
+    now = 1000.0
+    pacer = Pacer(SLACK, recent_sends=[now - 47, now - 26, now - 5], collapsing=True)
+    assert drain(pacer, 300, now=now) == [(now + SLACK.hold_s, 300)]

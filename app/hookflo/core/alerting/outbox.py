@@ -203,7 +203,12 @@ class Dispatcher:
         await self._warm(name, channel)
         policy = self._policies[name]
         since = self._clock() - policy.window_s
-        pacer = Pacer(policy, await self._db(OutboxStore.send_times, name.value, since))
+        sends = await self._db(OutboxStore.recent_sends, name.value, since)
+        pacer = Pacer(
+            policy,
+            [at for at, _ in sends],
+            collapsing=any(count > 1 for _, count in sends),
+        )
         rate_limited_until = 0.0
         while not self._stopping:
             now = self._clock()

@@ -118,14 +118,17 @@ class OutboxStore:
         )
         return [_delivery(r) for r in rows]
 
-    def send_times(self, channel: str, since: float) -> list[float]:
-        """Return when ``channel`` sent since ``since`` (a summary counts once)."""
+    def recent_sends(self, channel: str, since: float) -> list[tuple[float, int]]:
+        """Return ``channel``'s sends since ``since``, oldest first.
+
+        Each is (when, how many alerts it carried): more than one, a summary.
+        """
         rows = self._conn.execute(
-            "SELECT DISTINCT sent_at FROM deliveries WHERE channel = ? AND "
-            "state = 'sent' AND sent_at >= ? ORDER BY sent_at",
+            "SELECT sent_at, count(*) FROM deliveries WHERE channel = ? AND "
+            "state = 'sent' AND sent_at >= ? GROUP BY sent_at ORDER BY sent_at",
             (channel, since),
         ).fetchall()
-        return [float(row[0]) for row in rows]
+        return [(float(at), int(count)) for at, count in rows]
 
     def next_due_at(self, channel: str) -> float | None:
         """Return when the next waiting delivery of ``channel`` is due."""

@@ -62,15 +62,23 @@ class Pacer:
         policy: the channel's rules.
         recent_sends: when the channel sent during the last window (from the
             store, after a restart), in any order.
+        collapsing: a burst was being summed up (one of those sends was a
+            summary), so the next send is a summary too.
     """
 
-    def __init__(self, policy: Policy, recent_sends: Iterable[float] = ()) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        recent_sends: Iterable[float] = (),
+        *,
+        collapsing: bool = False,
+    ) -> None:
         self.policy = policy
         self._sent_at: collections.deque[float] = collections.deque(
             sorted(recent_sends)
         )
         self._holding_since: float | None = None
-        self._collapsing = False
+        self._collapsing = collapsing
         self._last_send = self._sent_at[-1] if self._sent_at else float("-inf")
 
     def plan(self, now: float) -> Plan:

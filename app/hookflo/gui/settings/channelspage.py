@@ -410,7 +410,7 @@ class ChannelsPage(Page):
         try:
             settings = configwrite.check(table, self.context.paths.config_file)
         except configwrite.ConfigValueError as err:
-            if err.key is None or not self.show_problem(err.key, str(err)):
+            if err.key is None or not self.show_problem(err.key, err.detail):
                 self.desktop_answer.error(f"Fix the settings first: {err}")
             return None
         typed = {}
