@@ -21,8 +21,8 @@ from hookflo.core.channels.base import (
     DeliveryError,
     SendReceipt,
 )
-from hookflo.core.eventwriter import EventWriter, NewEvent
-from tests.support.clerk import clerk_body, new_msg_id
+from hookflo.core.eventwriter import EventWriter
+from tests.support.clerk import signup_event as _event
 
 DESKTOP, SLACK = ChannelName.DESKTOP, ChannelName.SLACK
 QUICK = Policy(individual_limit=100, window_s=60, hold_s=0.1, first_retry_s=0.05)
@@ -110,21 +110,6 @@ class Outbox:
                 return self.rows()
             await asyncio.sleep(0.02)
         raise AssertionError(f"not reached in {within} s: {self.rows()}")
-
-
-def _event() -> NewEvent:
-    now = time.time()
-    return NewEvent(
-        "clerk",
-        new_msg_id(),
-        "production",
-        "user.created",
-        now,
-        int(now),
-        clerk_body(),
-        True,
-        False,
-    )
 
 
 @pytest.fixture

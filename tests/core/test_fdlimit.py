@@ -41,7 +41,6 @@ def soft_limit_in_child(soft: int, hard: int) -> int:
     [(256, 2048, 2048), (256, 8192, 4096), (6000, 8192, 6000), (512, 512, 512)],
 )
 def test_the_soft_limit_is_raised_up_to_the_hard_limit_never_lowered(soft, hard, after):
-    current_hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-    if current_hard != resource.RLIM_INFINITY and hard > current_hard:
-        pytest.skip(f"this machine's hard file limit is {current_hard}")
+    # A hard limit above this process's own needs root (CI runs as root): a
+    # child that cannot set its limits fails here, it does not skip.
     assert soft_limit_in_child(soft, hard) == after

@@ -2,7 +2,6 @@
 
 import asyncio
 import sqlite3
-import time
 
 import pytest
 
@@ -10,21 +9,7 @@ from hookflo.core import eventwriter, store
 from hookflo.core.errors import StoreError
 from hookflo.core.eventwriter import EventWriter, NewEvent, Outcome
 from hookflo.core.schema import LATEST_VERSION
-from tests.support.clerk import clerk_body, new_msg_id
-
-
-def _event(svix_id: str | None = None, source: str = "clerk") -> NewEvent:
-    return NewEvent(
-        source=source,
-        svix_id=svix_id or new_msg_id(),
-        environment="production",
-        type="user.created",
-        received_at=time.time(),
-        signed_at=int(time.time()),
-        body=clerk_body(),
-        body_is_json=True,
-        is_test=False,
-    )
+from tests.support.clerk import signup_event as _event
 
 
 def test_new_store_is_migrated_and_in_wal_mode(tmp_path):

@@ -6,29 +6,13 @@ moved through their states by ``OutboxStore``, as the dispatcher moves them.
 
 import asyncio
 import sqlite3
-import time
 
 import pytest
 
 from hookflo.core.alerting.outboxstore import OutboxStore
-from hookflo.core.eventwriter import EventWriter, NewEvent
+from hookflo.core.eventwriter import EventWriter
 from hookflo.core.health import alertchannels
-from tests.support.clerk import clerk_body, new_msg_id
-
-
-def _event() -> NewEvent:
-    now = time.time()
-    return NewEvent(
-        "clerk",
-        new_msg_id(),
-        "production",
-        "user.created",
-        now,
-        int(now),
-        clerk_body(),
-        True,
-        False,
-    )
+from tests.support.clerk import signup_event as _event
 
 
 @pytest.fixture

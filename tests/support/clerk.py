@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from svix.webhooks import Webhook
 
 from hookflo.core import samples
+from hookflo.core.eventwriter import NewEvent
 
 SECRET = "whsec_aG9va2Zsby1mYWtlLXNlY3JldC0wMDAx"  # "hookflo-fake-secret-0001"
 SECRET_B = "whsec_aG9va2Zsby1mYWtlLXNlY3JldC0wMDAy"  # "hookflo-fake-secret-0002"
@@ -28,6 +29,22 @@ def clerk_body(event_type: str = "user.created") -> bytes:
 def new_msg_id() -> str:
     """Return a fresh Svix-looking message id."""
     return f"msg_test{uuid.uuid4().hex[:20]}"
+
+
+def signup_event(svix_id: str | None = None, source: str = "clerk") -> NewEvent:
+    """Return a verified production ``user.created``, ready for the event writer."""
+    now = time.time()
+    return NewEvent(
+        source=source,
+        svix_id=svix_id or new_msg_id(),
+        environment="production",
+        type="user.created",
+        received_at=now,
+        signed_at=int(now),
+        body=clerk_body(),
+        body_is_json=True,
+        is_test=False,
+    )
 
 
 def svix_signature(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
